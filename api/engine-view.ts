@@ -1,0 +1,85 @@
+import { RingObserver } from '../native-free-ringbuffer/index.js';
+import { Clock } from '../engine/clock.js';
+import type { EnginePlan } from '../engine/plan.js';
+import { ProviderStatus, StatusRegion, ThreadState } from '../engine/status/status-region.js';
+
+/**
+ * A read-only view of the running engine for the HTTP routes, built from the
+ * shared status region and ring headers alone: answering never asks a busy
+ * thread anything.
+ */
+export class EngineView {
+  readonly status: StatusRegion;
+  readonly clock: Clock;
+  /** Ring observers by name: `ticks:<consumer thread>`, `signals:<strategy>`. */
+  readonly rings: { name: string; consumer: string; ring: RingObserver }[] = [];
+
+  constructor(readonly plan: EnginePlan) {
+    this.status = new StatusRegion(plan.status.buffer, plan.status.layout);
+    this.clock = new Clock(plan.anchor);
+    for (const [consumer, d] of Object.entries(plan.tickRings)) this.rings.push({ name: `ticks:${consumer}`, consumer, ring: new RingObserver(d) });
+    for (const [id, d] of Object.entries(plan.signalRings)) this.rings.push({ name: `signals:${id}`, consumer: 'risk', ring: new RingObserver(d) });
+  }
+
+  heartbeatAgeMs(thread: string): number {
+    return (this.clock.now() - this.status.read(`thread.${thread}.heartbeat`)) / 1e6;
+  }
+
+  threadState(thread: string): ThreadState {
+    return this.status.read(`thread.${thread}.state`) as ThreadState;
+  }
+
+  feedState(feed: string): ProviderStatus {
+    return this.status.read(`feed.${feed}.state`) as ProviderStatus;
+  }
+
+  workers() {
+    return this.plan.threads.map((name) => ({
+      name,
+      state: ThreadState[this.threadState(name)],
+      heartbeatAgeMs: round(this.heartbeatAgeMs(name)),
+      restarts: this.status.read(`thread.${name}.restarts`),
+      rings: this.rings
+        .filter((r) => r.consumer === name)
+        .map((r) => ({ name: r.name, fill: r.ring.fill(), capacity: r.ring.capacity, dropped: r.ring.dropped(), gaps: r.ring.gaps() })),
+    }));
+  }
+
+  providers() {
+    return this.plan.feeds.map((name) => ({
+      name,
+      status: ProviderStatus[this.feedState(name)].toUpperCase(),
+      messages: this.status.read(`feed.${name}.messages`),
+      ticks: this.status.read(`feed.${name}.ticks`),
+      rejected: this.status.read(`feed.${name}.rejected`),
+      connections: this.status.read(`feed.${name}.connections`),
+      lastMessageAgeMs: this.status.read(`feed.${name}.lastMessageAt`) === 0 ? null : round((this.clock.now() - this.status.read(`feed.${name}.lastMessageAt`)) / 1e6),
+    }));
+  }
+
+  /** Why the engine is not ready; empty when it is. */
+  notReadyReasons(): string[] {
+    const reasons: string[] = [];
+    if (this.status.read('engine.shuttingDown') === 1) reasons.push('engine is shutting down');
+    const timeout = this.plan.config.health.heartbeatTimeoutMs;
+    for (const name of this.plan.threads) {
+      const state = this.threadState(name);
+      if (state !== ThreadState.Running) reasons.push(`thread ${name} is ${ThreadState[state].toLowerCase()}`);
+      else if (this.heartbeatAgeMs(name) > timeout) reasons.push(`thread ${name} has not beaten for ${Math.round(this.heartbeatAgeMs(name))} ms`);
+    }
+    if (!this.plan.feeds.some((f) => this.feedState(f) === ProviderStatus.Connected)) {
+      reasons.push(`no data feed is connected (${this.plan.feeds.map((f) => `${f}: ${ProviderStatus[this.feedState(f)].toLowerCase()}`).join(', ') || 'none configured'})`);
+    }
+    return reasons;
+  }
+
+  /** Threads that should be running but have stopped beating for 5x the heartbeat timeout: the process is stuck. */
+  stuckThreads(): string[] {
+    const limit = this.plan.config.health.heartbeatTimeoutMs * 5;
+    return this.plan.threads.filter((t) => this.threadState(t) === ThreadState.Running && this.heartbeatAgeMs(t) > limit);
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,102 @@
+import { REJECT_REASONS } from '../engine/feeds/publisher-protocol.js';
+import { snapshotCountBelow, snapshotTotal } from '../engine/status/latency-histogram.js';
+import { RISK_HISTOGRAMS, STRATEGY_HISTOGRAMS, ThreadState } from '../engine/status/status-region.js';
+import type { EngineView } from './engine-view.js';
+
+/** Histogram buckets in seconds: 1 µs to 50 ms, then +Inf. */
+export const LATENCY_BUCKETS_SECONDS = [
+  1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2,
+];
+
+function labels(l: Record<string, string>): string {
+  const parts = Object.entries(l).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+class Family {
+  readonly lines: string[];
+  constructor(name: string, type: 'counter' | 'gauge' | 'histogram', help: string, private readonly fullName = name) {
+    this.lines = [`# HELP ${fullName} ${help}`, `# TYPE ${fullName} ${type}`];
+  }
+  sample(l: Record<string, string>, value: number, suffix = ''): this {
+    this.lines.push(`${this.fullName}${suffix}${labels(l)} ${Number.isFinite(value) ? value : 'NaN'}`);
+    return this;
+  }
+}
+
+/** Renders the Prometheus text exposition format (version 0.0.4) from the status region. */
+export function renderMetrics(view: EngineView): string {
+  const { status, plan } = view;
+  const out: Family[] = [];
+
+  const hop = new Family('tickring_hop_latency_seconds', 'histogram',
+    'Latency of each hop a tick takes, from the stamps written into the records.');
+  const hist = (name: string, key: string, l: Record<string, string>) => {
+    const snap = status.histogram(key).snapshot();
+    for (const le of LATENCY_BUCKETS_SECONDS) hop.sample({ ...l, hop: name, le: String(le) }, snapshotCountBelow(snap, le * 1e9), '_bucket');
+    const total = snapshotTotal(snap);
+    hop.sample({ ...l, hop: name, le: '+Inf' }, total, '_bucket');
+    hop.sample({ ...l, hop: name }, snap[1] / 1e9, '_sum');
+    hop.sample({ ...l, hop: name }, total, '_count');
+  };
+  const strategies = plan.config.strategies.map((s) => s.id ?? s.name);
+  for (const s of strategies) for (const h of STRATEGY_HISTOGRAMS) hist(h, `${h}:${s}`, { strategy: s });
+  for (const h of RISK_HISTOGRAMS) hist(h, h, { strategy: 'all' });
+  out.push(hop);
+
+  const feedCounter = (field: string, name: string, help: string) => {
+    const f = new Family(name, 'counter', help);
+    for (const feed of plan.feeds) f.sample({ feed }, status.read(`feed.${feed}.${field}`));
+    out.push(f);
+  };
+  feedCounter('ticks', 'tickring_ticks_in_total', 'Ticks accepted from each feed and written to the rings.');
+  feedCounter('messages', 'tickring_feed_messages_total', 'Messages received from each feed.');
+  feedCounter('rejected', 'tickring_feed_rejected_total', 'Ticks or frames rejected from each feed.');
+  feedCounter('reconnects', 'tickring_feed_reconnects_total', 'Reconnections of each feed.');
+  const up = new Family('tickring_feed_up', 'gauge', '1 when the feed is connected and fresh.');
+  const conns = new Family('tickring_feed_connections', 'gauge', 'Open connections of each feed.');
+  for (const feed of plan.feeds) {
+    up.sample({ feed }, view.providers().find((p) => p.name === feed)?.status === 'CONNECTED' ? 1 : 0);
+    conns.sample({ feed }, status.read(`feed.${feed}.connections`));
+  }
+  out.push(up, conns);
+
+  const rejected = new Family('tickring_ingest_rejected_total', 'counter', 'Publisher input rejected before any ring, by reason.');
+  for (const r of REJECT_REASONS) rejected.sample({ reason: r }, status.read(`ingest.rejected.${r}`));
+  out.push(rejected);
+
+  const fill = new Family('tickring_ring_fill', 'gauge', 'Records waiting in each ring.');
+  const cap = new Family('tickring_ring_capacity', 'gauge', 'Capacity of each ring, in records.');
+  const dropped = new Family('tickring_ring_dropped_total', 'counter', 'Records dropped because the ring was full (the consumer lagged).');
+  const gaps = new Family('tickring_ring_gaps_total', 'counter', 'Records the consumer found missing by sequence number.');
+  for (const r of view.rings) {
+    fill.sample({ ring: r.name }, r.ring.fill());
+    cap.sample({ ring: r.name }, r.ring.capacity);
+    dropped.sample({ ring: r.name }, r.ring.dropped());
+    gaps.sample({ ring: r.name }, r.ring.gaps());
+  }
+  out.push(fill, cap, dropped, gaps);
+
+  const sTicks = new Family('tickring_strategy_ticks_total', 'counter', 'Ticks each strategy processed.');
+  const sSignals = new Family('tickring_signals_total', 'counter', 'Signals each strategy emitted.');
+  const sPaused = new Family('tickring_strategy_paused', 'gauge', '1 while the strategy is paused.');
+  for (const s of strategies) {
+    sTicks.sample({ strategy: s }, status.read(`strategy.${s}.ticks`));
+    sSignals.sample({ strategy: s }, status.read(`strategy.${s}.signals`));
+    sPaused.sample({ strategy: s }, status.read(`strategy.${s}.paused`));
+  }
+  out.push(sTicks, sSignals, sPaused);
+  out.push(new Family('tickring_risk_signals_total', 'counter', 'Signals received by the risk thread.').sample({}, status.read('risk.signals')));
+
+  const restarts = new Family('tickring_thread_restarts_total', 'counter', 'Restarts of each thread after a crash.');
+  const tUp = new Family('tickring_thread_up', 'gauge', '1 while the thread is running.');
+  const age = new Family('tickring_thread_heartbeat_age_seconds', 'gauge', 'Seconds since the thread last beat.');
+  for (const t of plan.threads) {
+    restarts.sample({ thread: t }, status.read(`thread.${t}.restarts`));
+    tUp.sample({ thread: t }, view.threadState(t) === ThreadState.Running ? 1 : 0);
+    age.sample({ thread: t }, Math.max(0, view.heartbeatAgeMs(t) / 1000));
+  }
+  out.push(restarts, tUp, age);
+  out.push(new Family('tickring_ready', 'gauge', '1 when the engine is ready to trade.').sample({}, view.notReadyReasons().length === 0 ? 1 : 0));
+  return out.map((f) => f.lines.join('\n')).join('\n') + '\n';
+}

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { configSchema, type Config } from './schema.js';
+import { strategyFactory } from '../strategies/catalog.js';
+
+/**
+ * Configuration: environment variables for what ops change per deployment
+ * (ports, hosts, log level, the config file's path), an optional JSON file
+ * for the rest. Both are validated; errors name the bad key and what is allowed.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Environment variables and the config key each one sets. */
+export const ENV_KEYS: Readonly<Record<string, { path: string[]; kind: 'port' | 'string' }>> = {
+  TICKRING_HTTP_PORT: { path: ['http', 'port'], kind: 'port' },
+  TICKRING_HTTP_HOST: { path: ['http', 'host'], kind: 'string' },
+  TICKRING_INGEST_PORT: { path: ['ingest', 'port'], kind: 'port' },
+  TICKRING_INGEST_HOST: { path: ['ingest', 'host'], kind: 'string' },
+  TICKRING_LOG_LEVEL: { path: ['log', 'level'], kind: 'string' },
+};
+
+function setPath(target: Record<string, any>, path: string[], value: unknown): void {
+  let o = target;
+  for (const key of path.slice(0, -1)) {
+    if (typeof o[key] !== 'object' || o[key] === null) o[key] = {};
+    o = o[key];
+  }
+  o[path[path.length - 1]] = value;
+}
+
+function describe(issue: z.core.$ZodIssue, source: string): string {
+  const key = issue.path.length ? issue.path.map(String).join('.') : '(root)';
+  return `${key}: ${issue.message}${source ? ` (${source})` : ''}`;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.TICKRING_CONFIG): Config {
+  const problems: string[] = [];
+  let raw: Record<string, any> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new ConfigError([`TICKRING_CONFIG: cannot read ${file}: ${(e as Error).message}`]);
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw new ConfigError([`${file}: not valid JSON: ${(e as Error).message}`]);
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError([`${file}: must hold a JSON object`]);
+  }
+  for (const [name, { path, kind }] of Object.entries(ENV_KEYS)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    if (kind === 'port') {
+      if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) {
+        problems.push(`${name}: expected a port number 0-65535, got '${value}'`);
+        continue;
+      }
+      setPath(raw, path, Number(value));
+    } else setPath(raw, path, value);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) problems.push(...parsed.error.issues.map((i) => describe(i, file ?? '')));
+  if (problems.length || !parsed.success) throw new ConfigError(problems);
+  const config = parsed.data;
+
+  // Strategy parameters are validated by each strategy's own schema.
+  const ids = new Set<string>();
+  config.strategies.forEach((s, i) => {
+    s.id ??= s.name;
+    if (ids.has(s.id)) problems.push(`strategies[${i}].id: '${s.id}' is used twice; give each instance its own id`);
+    ids.add(s.id);
+    const p = strategyFactory(s.name).params.safeParse(s.params);
+    if (!p.success) problems.push(...p.error.issues.map((issue) => `strategies[${i}].params.${describe(issue, file ?? '')}`));
+    else s.params = p.data as Record<string, unknown>;
+  });
+  if (config.supervisor.restartMaxMs < config.supervisor.restartInitialMs) {
+    problems.push('supervisor.restartMaxMs: must be at least supervisor.restartInitialMs');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}

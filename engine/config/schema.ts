@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { WAIT_STRATEGIES } from '../../native-free-ringbuffer/index.js';
+import { STRATEGY_CATALOG } from '../strategies/catalog.js';
+
+const port = z.number().int().min(0).max(65535);
+const powerOfTwo = (min: number, max: number) =>
+  z.number().int().min(min).max(max).refine((n) => (n & (n - 1)) === 0, { message: 'must be a power of two' });
+
+export const strategyConfig = z
+  .object({
+    /** Which approved strategy to run. */
+    name: z.enum(Object.keys(STRATEGY_CATALOG) as [string, ...string[]]),
+    /** Instance name (thread, metrics label); defaults to `name`. */
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lowercase letters, digits and dashes, at most 32').optional(),
+    params: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    http: z.object({ host: z.string().default('0.0.0.0'), port: port.default(8080) }).strict().default({ host: '0.0.0.0', port: 8080 }),
+    ingest: z
+      .object({
+        host: z.string().default('0.0.0.0'),
+        port: port.default(9001),
+        /** Largest publisher frame accepted; larger frames close the connection (WebSocket 1009). */
+        maxPayloadBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+        /** A feed with no message for this long is not counted as connected. */
+        staleAfterMs: z.number().int().min(100).default(5000),
+        /** Exchange timestamps further than this in the future are rejected. */
+        maxFutureMs: z.number().int().min(0).default(5000),
+      })
+      .strict()
+      .default({ host: '0.0.0.0', port: 9001, maxPayloadBytes: 1024 * 1024, staleAfterMs: 5000, maxFutureMs: 5000 }),
+    /** Symbols the engine knows; ticks for anything else are rejected. */
+    instruments: z.array(z.string().regex(/^[A-Za-z0-9._:-]{1,40}$/)).min(1).default(['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'BNBUSDT']),
+    feeds: z
+      .object({
+        simulator: z
+          .object({
+            enabled: z.boolean().default(true),
+            ticksPerSecond: z.number().min(1).max(2_000_000).default(1000),
+            seed: z.number().int().default(42),
+          })
+          .strict()
+          .default({ enabled: true, ticksPerSecond: 1000, seed: 42 }),
+        publishers: z.object({ enabled: z.boolean().default(true) }).strict().default({ enabled: true }),
+      })
+      .strict()
+      .default({ simulator: { enabled: true, ticksPerSecond: 1000, seed: 42 }, publishers: { enabled: true } }),
+    rings: z
+      .object({
+        tickCapacity: powerOfTwo(16, 1 << 24).default(1 << 16),
+        signalCapacity: powerOfTwo(16, 1 << 24).default(1 << 14),
+        waitStrategy: z.enum(WAIT_STRATEGIES as [string, ...string[]]).default('spin-then-park'),
+        spinIterations: z.number().int().min(0).max(10_000_000).default(5000),
+      })
+      .strict()
+      .default({ tickCapacity: 1 << 16, signalCapacity: 1 << 14, waitStrategy: 'spin-then-park', spinIterations: 5000 }),
+    strategies: z.array(strategyConfig).min(1).default([{ name: 'latency-probe', params: {} }]),
+    supervisor: z
+      .object({
+        restartInitialMs: z.number().int().min(1).default(100),
+        restartMaxMs: z.number().int().min(1).default(5000),
+        /** More crashes than this within `windowMs` and the thread stays down. */
+        maxRestarts: z.number().int().min(0).default(5),
+        windowMs: z.number().int().min(1).default(60_000),
+        /** SIGTERM/SIGINT: drain the rings and exit within this. */
+        shutdownTimeoutMs: z.number().int().min(100).max(60_000).default(4500),
+      })
+      .strict()
+      .default({ restartInitialMs: 100, restartMaxMs: 5000, maxRestarts: 5, windowMs: 60_000, shutdownTimeoutMs: 4500 }),
+    health: z
+      .object({ heartbeatTimeoutMs: z.number().int().min(100).default(2000) })
+      .strict()
+      .default({ heartbeatTimeoutMs: 2000 }),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strict()
+      .default({ level: 'info' }),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type StrategyConfig = z.infer<typeof strategyConfig>;

@@ -1,0 +1,57 @@
+import { createRing, Doorbell, SIGNAL_RECORD_BYTES, TICK_RECORD_BYTES, type RingDescriptor } from '../native-free-ringbuffer/index.js';
+import { createClockAnchor, type ClockAnchor } from './clock.js';
+import type { Config } from './config/schema.js';
+import { REJECT_REASONS } from './feeds/publisher-protocol.js';
+import { buildStatusLayout, StatusRegion, type StatusLayout } from './status/status-region.js';
+
+/**
+ * Everything the threads share, laid out once by the main thread and handed
+ * to each thread at spawn: config, the clock anchor, the status region and
+ * the rings. Plain data and SharedArrayBuffers only (it crosses by structured clone).
+ */
+export interface EnginePlan {
+  config: Config;
+  anchor: ClockAnchor;
+  status: { buffer: SharedArrayBuffer; layout: StatusLayout };
+  /** Tick rings, one per consumer thread, keyed by thread name. */
+  tickRings: Record<string, RingDescriptor>;
+  /** Signal rings, one per strategy, keyed by strategy id. */
+  signalRings: Record<string, RingDescriptor>;
+  threads: string[];
+  feeds: string[];
+}
+
+export const INGEST = 'ingest';
+export const RISK = 'risk';
+export const HTTP = 'http';
+export const strategyThread = (id: string) => `strategy:${id}`;
+
+export function feedNames(config: Config): string[] {
+  const feeds: string[] = [];
+  if (config.feeds.simulator.enabled) feeds.push('simulator');
+  if (config.feeds.publishers.enabled) feeds.push('publishers');
+  return feeds;
+}
+
+export function createPlan(config: Config): EnginePlan {
+  const strategyIds = config.strategies.map((s) => s.id ?? s.name);
+  const threads = [INGEST, ...strategyIds.map(strategyThread), RISK, HTTP];
+  const feeds = feedNames(config);
+  const layout = buildStatusLayout({ threads, feeds, strategies: strategyIds, rejectReasons: REJECT_REASONS });
+  const status = StatusRegion.create(layout);
+  const anchor = createClockAnchor();
+  status.set(status.slot('engine.anchorEpochMs'), anchor.epochMs);
+
+  const tickRings: Record<string, RingDescriptor> = {};
+  const signalRings: Record<string, RingDescriptor> = {};
+  for (const id of strategyIds) {
+    tickRings[strategyThread(id)] = createRing({ capacity: config.rings.tickCapacity, recordSize: TICK_RECORD_BYTES });
+  }
+  // The risk thread reads its tick ring and every signal ring: one doorbell for all.
+  const riskBell = new Doorbell();
+  tickRings[RISK] = createRing({ capacity: config.rings.tickCapacity, recordSize: TICK_RECORD_BYTES, doorbell: riskBell });
+  for (const id of strategyIds) {
+    signalRings[id] = createRing({ capacity: config.rings.signalCapacity, recordSize: SIGNAL_RECORD_BYTES, doorbell: riskBell });
+  }
+  return { config, anchor, status: { buffer: status.buffer, layout }, tickRings, signalRings, threads, feeds };
+}

@@ -1,0 +1,126 @@
+import { HISTOGRAM_SLOTS, LatencyHistogram } from './latency-histogram.js';
+
+/**
+ * The status plane: one SharedArrayBuffer of f64 slots that every thread
+ * writes its counters, gauges and heartbeats into, and that the HTTP thread
+ * reads. Reading health never asks another thread a question.
+ *
+ * Every slot has exactly one writing thread (noted below), so plain f64
+ * stores suffice; readers see monitoring values, not synchronisation.
+ * Slot indexes are resolved by name once at start-up, never per tick.
+ */
+export const THREAD_FIELDS = [
+  'heartbeat', // ns since anchor; written by the thread itself
+  'state', // ThreadState; written by the main thread
+  'restarts', // written by the main thread
+  'startedAt', // ns since anchor of the current incarnation; main thread
+] as const;
+export const FEED_FIELDS = [
+  'state', // ProviderStatus
+  'messages',
+  'ticks', // ticks written to the rings
+  'rejected',
+  'connections',
+  'lastMessageAt', // ns since anchor
+  'reconnects',
+] as const;
+export const STRATEGY_FIELDS = ['ticks', 'signals', 'gaps', 'paused'] as const;
+export const RISK_FIELDS = ['signals', 'ticks'] as const;
+
+export enum ThreadState {
+  Starting = 0,
+  Running = 1,
+  Restarting = 2,
+  Failed = 3,
+  Stopped = 4,
+}
+export enum ProviderStatus {
+  Disconnected = 0,
+  Connecting = 1,
+  Connected = 2,
+  Unavailable = 3,
+}
+
+/** Hop-latency histograms. Per strategy: written by that strategy's thread; the others by the risk thread. */
+export const STRATEGY_HISTOGRAMS = ['ingest_to_strategy', 'strategy_compute'] as const;
+export const RISK_HISTOGRAMS = ['strategy_to_risk', 'tick_to_signal'] as const;
+
+export interface StatusLayoutSpec {
+  threads: string[];
+  feeds: string[];
+  strategies: string[];
+  rejectReasons: readonly string[];
+}
+
+export interface StatusLayout {
+  spec: StatusLayoutSpec;
+  slots: Record<string, number>;
+  histograms: Record<string, number>;
+  totalSlots: number;
+}
+
+export function buildStatusLayout(spec: StatusLayoutSpec): StatusLayout {
+  const slots: Record<string, number> = {};
+  let next = 0;
+  const add = (key: string) => {
+    if (key in slots) throw new Error(`duplicate status slot ${key}`);
+    slots[key] = next++;
+  };
+  add('engine.anchorEpochMs');
+  add('engine.shuttingDown');
+  for (const t of spec.threads) for (const f of THREAD_FIELDS) add(`thread.${t}.${f}`);
+  for (const f of spec.feeds) for (const k of FEED_FIELDS) add(`feed.${f}.${k}`);
+  for (const s of spec.strategies) for (const k of STRATEGY_FIELDS) add(`strategy.${s}.${k}`);
+  for (const k of RISK_FIELDS) add(`risk.${k}`);
+  for (const r of spec.rejectReasons) add(`ingest.rejected.${r}`);
+  const histograms: Record<string, number> = {};
+  const addHistogram = (key: string) => {
+    histograms[key] = next;
+    next += HISTOGRAM_SLOTS;
+  };
+  for (const s of spec.strategies) for (const h of STRATEGY_HISTOGRAMS) addHistogram(`${h}:${s}`);
+  for (const h of RISK_HISTOGRAMS) addHistogram(h);
+  return { spec, slots, histograms, totalSlots: next };
+}
+
+export class StatusRegion {
+  readonly buffer: SharedArrayBuffer;
+  readonly layout: StatusLayout;
+  private readonly slots: Float64Array;
+
+  constructor(buffer: SharedArrayBuffer, layout: StatusLayout) {
+    if (buffer.byteLength < layout.totalSlots * 8) throw new RangeError('status buffer smaller than its layout');
+    this.buffer = buffer;
+    this.layout = layout;
+    this.slots = new Float64Array(buffer, 0, layout.totalSlots);
+  }
+
+  static create(layout: StatusLayout): StatusRegion {
+    return new StatusRegion(new SharedArrayBuffer(layout.totalSlots * 8), layout);
+  }
+
+  /** Index of a named slot; resolve once, then use get/set/add with the index. */
+  slot(key: string): number {
+    const i = this.layout.slots[key];
+    if (i === undefined) throw new Error(`unknown status slot '${key}'`);
+    return i;
+  }
+  get(i: number): number {
+    return this.slots[i];
+  }
+  set(i: number, value: number): void {
+    this.slots[i] = value;
+  }
+  add(i: number, delta: number): void {
+    this.slots[i] += delta;
+  }
+  read(key: string): number {
+    return this.slots[this.slot(key)];
+  }
+
+  histogram(key: string): LatencyHistogram {
+    const off = this.layout.histograms[key];
+    if (off === undefined) throw new Error(`unknown histogram '${key}'`);
+    return new LatencyHistogram(this.buffer, off);
+  }
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { emptySignal, SignalSide, type Tick } from '../../native-free-ringbuffer/index.js';
+import type { Strategy, StrategyContext, StrategyFactory } from './strategy.js';
+
+/**
+ * Diagnostic strategy, not a trading idea: emits a signal every `every` ticks
+ * (alternating LONG and SHORT) so the bench and the tests can measure the
+ * tick-to-signal path without any analytics cost on it.
+ * `throwAfterTicks` makes it throw after that many ticks, to exercise the
+ * supervisor's restart path on purpose.
+ */
+const params = z
+  .object({
+    every: z.number().int().min(1).default(100),
+    throwAfterTicks: z.number().int().min(1).optional(),
+  })
+  .strict();
+type Params = z.infer<typeof params>;
+
+class LatencyProbe implements Strategy {
+  private readonly signal = emptySignal();
+  private every: number;
+  private throwAfter: number;
+  private count = 0;
+
+  constructor(p: Params, ctx: StrategyContext) {
+    this.every = p.every;
+    this.throwAfter = p.throwAfterTicks ?? Infinity;
+    this.signal.strategyId = ctx.strategyId;
+    this.signal.strength = 0.5;
+    this.signal.confidence = 0.5;
+  }
+
+  onTick(tick: Tick) {
+    this.count++;
+    if (this.count >= this.throwAfter) throw new Error(`latency-probe: throwAfterTicks=${this.throwAfter} reached (diagnostic crash)`);
+    if (this.count % this.every !== 0) return null;
+    const s = this.signal;
+    s.instrumentId = tick.instrumentId;
+    s.price = tick.price;
+    s.side = (this.count / this.every) % 2 === 1 ? SignalSide.Long : SignalSide.Short;
+    return s;
+  }
+
+  setParams(p: unknown): void {
+    const v = params.parse(p);
+    this.every = v.every;
+    this.throwAfter = v.throwAfterTicks ?? Infinity;
+  }
+}
+
+export const latencyProbe: StrategyFactory<Params> = {
+  name: 'latency-probe',
+  description: 'diagnostic: a signal every N ticks, for latency measurement',
+  params,
+  create: (p, ctx) => new LatencyProbe(p, ctx),
+};

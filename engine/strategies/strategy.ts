@@ -1,0 +1,29 @@
+import type { Signal, Tick } from '../../native-free-ringbuffer/index.js';
+import type { z } from 'zod';
+
+/**
+ * A strategy is single-threaded engine code: the strategy host (a worker, a
+ * backtest or a test) feeds it ticks and forwards what it returns. It knows
+ * nothing of threads or rings.
+ */
+export interface Strategy {
+  /**
+   * Called for every tick. Returns a Signal the strategy owns and reuses
+   * (the host copies it out before the next call), or null. Must not allocate.
+   */
+  onTick(tick: Tick): Signal | null;
+  /** Applies validated parameters at run time. */
+  setParams(params: unknown): void;
+}
+
+export interface StrategyContext {
+  /** Small integer written into every Signal's strategyId. */
+  strategyId: number;
+}
+
+export interface StrategyFactory<P = unknown> {
+  readonly name: string;
+  readonly description: string;
+  readonly params: z.ZodType<P>;
+  create(params: P, ctx: StrategyContext): Strategy;
+}

@@ -1,0 +1,75 @@
+import type { Config } from '../engine/config/schema.js';
+import type { Logger } from '../engine/log.js';
+import { Clock } from '../engine/clock.js';
+import { createPlan, HTTP, INGEST, RISK, type EnginePlan } from '../engine/plan.js';
+import { StatusRegion } from '../engine/status/status-region.js';
+import { SupervisedThread } from './supervised-thread.js';
+import type { ThreadEvent } from './thread-kit.js';
+
+export interface RunningEngine {
+  plan: EnginePlan;
+  status: StatusRegion;
+  ports: { http: number | null; ingest: number | null };
+  threads: Map<string, SupervisedThread>;
+  /** Drains the rings and stops every thread; resolves with whether all stopped cleanly in time. */
+  stop(): Promise<boolean>;
+}
+
+const entry = (file: string) => new URL(`./${file}`, import.meta.url);
+
+/**
+ * The main thread's job: lay out shared memory, spawn and supervise the
+ * threads, and shut them down in data-flow order so nothing accepted is lost.
+ */
+export async function startEngine(config: Config, log: Logger, startTimeoutMs = 10_000): Promise<RunningEngine> {
+  const plan = createPlan(config);
+  const status = new StatusRegion(plan.status.buffer, plan.status.layout);
+  const clock = new Clock(plan.anchor);
+  const ports: RunningEngine['ports'] = { http: null, ingest: null };
+  const started = new Set<string>();
+  let notify: () => void = () => {};
+  const onEvent = (thread: string, e: ThreadEvent) => {
+    if (e.type === 'listening') ports[e.service] = e.port;
+    if (e.type === 'started') started.add(thread);
+    notify();
+  };
+
+  const threads = new Map<string, SupervisedThread>();
+  for (const name of plan.threads) {
+    const file = name === INGEST ? 'ingest-thread.js' : name === RISK ? 'risk-thread.js' : name === HTTP ? 'http-thread.js' : 'strategy-thread.js';
+    threads.set(name, new SupervisedThread(name, entry(file), plan, status, log, onEvent, () => clock.now()));
+  }
+  // Consumers first, so no tick is produced before its reader exists.
+  for (const name of [...plan.threads].reverse()) threads.get(name)!.start();
+
+  const needIngestPort = config.feeds.publishers.enabled;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`engine did not start within ${startTimeoutMs} ms (started: ${[...started].join(', ') || 'none'})`)),
+      startTimeoutMs,
+    );
+    notify = () => {
+      if (started.size === plan.threads.length && ports.http !== null && (!needIngestPort || ports.ingest !== null)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    notify();
+  });
+  notify = () => {};
+
+  const stop = async (): Promise<boolean> => {
+    const deadline = Date.now() + config.supervisor.shutdownTimeoutMs;
+    const left = () => deadline - Date.now();
+    status.set(status.slot('engine.shuttingDown'), 1);
+    const results: string[] = [];
+    // Data-flow order: stop producing, then let each consumer drain its rings.
+    results.push(await threads.get(INGEST)!.stop({ type: 'stop' }, left() * 0.3));
+    const strategies = plan.threads.filter((t) => t !== INGEST && t !== RISK && t !== HTTP);
+    results.push(...(await Promise.all(strategies.map((t) => threads.get(t)!.stop({ type: 'drain' }, left() * 0.5)))));
+    results.push(await threads.get(RISK)!.stop({ type: 'drain' }, left() * 0.7));
+    results.push(await threads.get(HTTP)!.stop({ type: 'stop' }, left()));
+    return results.every((r) => r === 'clean');
+  };
+  return { plan, status, ports, threads, stop };
+}

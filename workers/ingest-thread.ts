@@ -1,0 +1,168 @@
+/**
+ * Ingest thread: takes ticks from the feeds (the simulator, and feed
+ * publishers over WebSocket) and writes them into one ring per consumer.
+ * A full ring never blocks: the ring counts the drop for that consumer only.
+ */
+import uWS from 'uWebSockets.js';
+import { emptyTick, encodeTick, RingWriter, type Tick } from '../native-free-ringbuffer/index.js';
+import { SimulatedMarket } from '../engine/feeds/simulated-market.js';
+import { PublisherDecoder, REJECT_REASONS } from '../engine/feeds/publisher-protocol.js';
+import { InstrumentRegistry } from '../engine/instruments/registry.js';
+import { ProviderStatus } from '../engine/status/status-region.js';
+import { threadKit } from './thread-kit.js';
+
+const kit = threadKit();
+const { plan, clock, status, log } = kit;
+const { config } = plan;
+const writers = Object.values(plan.tickRings).map((d) => new RingWriter(d));
+const registry = new InstrumentRegistry(config.instruments);
+const PROVIDER_SIMULATOR = 1;
+const PROVIDER_PUBLISHERS = 2;
+
+/** Writes one tick into every consumer's ring (committed by `commitAll`). */
+function fanOut(t: Tick): void {
+  t.publishTs = clock.now();
+  for (let i = 0; i < writers.length; i++) {
+    const w = writers[i];
+    if (w.claim(1) === 1) encodeTick(w, w.slot(0), t);
+  }
+}
+function commitAll(): void {
+  for (let i = 0; i < writers.length; i++) writers[i].commit();
+}
+
+const timers: NodeJS.Timeout[] = [];
+timers.push(setInterval(kit.beat, 100));
+
+// ------------------------------------------------------------------ simulator
+if (config.feeds.simulator.enabled) {
+  const sim = new SimulatedMarket(config.instruments.map((symbol) => ({ id: registry.id(symbol), symbol })), config.feeds.simulator.seed);
+  const rate = config.feeds.simulator.ticksPerSecond;
+  const sTicks = status.slot('feed.simulator.ticks');
+  const sMessages = status.slot('feed.simulator.messages');
+  const sLast = status.slot('feed.simulator.lastMessageAt');
+  status.set(status.slot('feed.simulator.state'), ProviderStatus.Connected);
+  const tick = emptyTick();
+  const start = performance.now();
+  let emitted = 0;
+  // Timers fire about once a millisecond; each firing emits the ticks that are
+  // due by then. After a stall it does not replay more than 50 ms of backlog.
+  const pump = () => {
+    const due = Math.floor(((performance.now() - start) * rate) / 1000) - emitted;
+    const n = Math.min(due, Math.ceil(rate / 20));
+    for (let i = 0; i < n; i++) {
+      sim.next(tick, clock.now());
+      tick.providerId = PROVIDER_SIMULATOR;
+      fanOut(tick);
+    }
+    commitAll();
+    emitted += due;
+    if (n > 0) {
+      status.add(sTicks, n);
+      status.add(sMessages, n);
+      status.set(sLast, clock.now());
+    }
+  };
+  timers.push(setInterval(pump, 1));
+}
+
+// ------------------------------------------------------------------ publishers
+let listenSocket: uWS.us_listen_socket | null = null;
+const sockets = new Set<uWS.WebSocket<unknown>>();
+if (config.feeds.publishers.enabled) {
+  const decoder = new PublisherDecoder(registry, clock, config.ingest.maxFutureMs, PROVIDER_PUBLISHERS);
+  const s = {
+    state: status.slot('feed.publishers.state'),
+    messages: status.slot('feed.publishers.messages'),
+    ticks: status.slot('feed.publishers.ticks'),
+    rejected: status.slot('feed.publishers.rejected'),
+    connections: status.slot('feed.publishers.connections'),
+    last: status.slot('feed.publishers.lastMessageAt'),
+  };
+  const rejectSlots = REJECT_REASONS.map((r) => status.slot(`ingest.rejected.${r}`));
+  const staleNs = config.ingest.staleAfterMs * 1e6;
+  const publishRejects = () => {
+    let total = 0;
+    for (let i = 0; i < rejectSlots.length; i++) {
+      status.set(rejectSlots[i], decoder.rejected[i]);
+      total += decoder.rejected[i];
+    }
+    status.set(s.rejected, total);
+  };
+  const updateState = () => {
+    const fresh = clock.now() - status.get(s.last) < staleNs;
+    status.set(s.state, sockets.size > 0 && fresh ? ProviderStatus.Connected : ProviderStatus.Disconnected);
+  };
+  timers.push(setInterval(updateState, 100));
+  let loggedAt = 0;
+
+  uWS
+    .App()
+    .ws('/*', {
+      compression: uWS.DISABLED,
+      maxPayloadLength: config.ingest.maxPayloadBytes,
+      maxBackpressure: 1024 * 1024,
+      idleTimeout: 120,
+      open: (ws) => {
+        sockets.add(ws);
+        status.set(s.connections, sockets.size);
+      },
+      message: (ws, message, isBinary) => {
+        status.add(s.messages, 1);
+        status.set(s.last, clock.now());
+        const accepted = decoder.decode(message, isBinary, fanOut);
+        if (accepted > 0) {
+          commitAll();
+          status.add(s.ticks, accepted);
+        }
+        if (decoder.lastError !== null) {
+          publishRejects();
+          ws.send(
+            JSON.stringify({ type: 'error', reason: decoder.lastError, index: decoder.lastErrorIndex, message: decoder.lastErrorDetail, accepted }),
+            false,
+          );
+          // At most one log line a second, never per tick.
+          const now = Date.now();
+          if (now - loggedAt > 1000) {
+            loggedAt = now;
+            log.warn({ reason: decoder.lastError, detail: decoder.lastErrorDetail }, 'rejected publisher input');
+          }
+        }
+        updateState();
+      },
+      close: (ws, code) => {
+        sockets.delete(ws);
+        status.set(s.connections, sockets.size);
+        if (code === 1009) {
+          decoder.reject('oversized', -1, 'frame larger than ingest.maxPayloadBytes');
+          publishRejects();
+        }
+        updateState();
+      },
+    })
+    .any('/*', (res) => {
+      res.writeStatus('426 Upgrade Required').end('tickring ingest: connect with a WebSocket');
+    })
+    .listen(config.ingest.host, config.ingest.port, (token) => {
+      if (!token) {
+        log.fatal({ host: config.ingest.host, port: config.ingest.port }, 'ingest WebSocket cannot listen (port in use?)');
+        process.exit(1);
+      }
+      listenSocket = token;
+      kit.send({ type: 'listening', service: 'ingest', port: uWS.us_socket_local_port(token) });
+    });
+}
+
+kit.onControl((m) => {
+  if (m.type !== 'stop') return;
+  for (const t of timers) clearInterval(t);
+  commitAll();
+  // uWS in a worker: close the listen socket and every connection before exit,
+  // or Node aborts at exit with open handles.
+  if (listenSocket) uWS.us_listen_socket_close(listenSocket);
+  for (const ws of sockets) ws.end(1001, 'engine shutting down');
+  for (const feed of plan.feeds) status.set(status.slot(`feed.${feed}.state`), ProviderStatus.Disconnected);
+  // Give the close frames a moment to leave before the thread ends.
+  setTimeout(() => process.exit(0), sockets.size > 0 ? 50 : 0);
+});
+kit.send({ type: 'started' });

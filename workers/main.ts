@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+/**
+ * `tickring`: the command line and the main thread. `tickring start` (the
+ * default) runs the engine until SIGTERM/SIGINT.
+ */
+import { ConfigError, loadConfig } from '../engine/config/load.js';
+import { createLogger } from '../engine/log.js';
+import { startEngine } from './engine-runner.js';
+
+const USAGE = `usage: tickring <command>
+
+commands:
+  start     run the engine (default): simulated feed, publishers on the ingest WebSocket
+  help      this text
+
+configuration: environment variables TICKRING_HTTP_PORT, TICKRING_HTTP_HOST,
+TICKRING_INGEST_PORT, TICKRING_INGEST_HOST, TICKRING_LOG_LEVEL, and an optional
+JSON file named by TICKRING_CONFIG (see README.md).`;
+
+async function start(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`tickring: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const log = createLogger(config.log.level, 'main');
+  let engine;
+  try {
+    engine = await startEngine(config, log);
+  } catch (e) {
+    log.fatal({ err: e }, 'engine failed to start');
+    process.exit(1);
+  }
+  const httpHost = config.http.host === '0.0.0.0' ? 'localhost' : config.http.host;
+  const ingestHost = config.ingest.host === '0.0.0.0' ? 'localhost' : config.ingest.host;
+  log.info(
+    {
+      httpPort: engine.ports.http,
+      ingestPort: engine.ports.ingest,
+      health: `http://${httpHost}:${engine.ports.http}/health/ready`,
+      metrics: `http://${httpHost}:${engine.ports.http}/metrics`,
+      ingest: engine.ports.ingest === null ? null : `ws://${ingestHost}:${engine.ports.ingest}/`,
+      threads: engine.plan.threads,
+      feeds: engine.plan.feeds,
+    },
+    'tickring started',
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    const t0 = Date.now();
+    log.info({ signal }, 'shutting down: draining rings');
+    const clean = await engine.stop();
+    log.info({ clean, ms: Date.now() - t0 }, 'stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+const command = process.argv[2] ?? 'start';
+switch (command) {
+  case 'start':
+    await start();
+    break;
+  case 'help':
+  case '--help':
+  case '-h':
+    process.stdout.write(USAGE + '\n');
+    break;
+  default:
+    process.stderr.write(`tickring: unknown command '${command}'\n\n${USAGE}\n`);
+    process.exit(2);
+}

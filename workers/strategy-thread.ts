@@ -1,0 +1,115 @@
+/**
+ * Strategy host thread: reads its tick ring, runs one strategy, writes its
+ * signal ring. Wiring only: the strategy itself is engine code.
+ *
+ * The loop runs in slices of at most SLICE_MS, then yields to the event loop
+ * so control messages (pause, params, drain) get through; inside a slice it
+ * waits on the ring with the configured wait strategy.
+ */
+import {
+  createWaitStrategy, decodeTick, emptyTick, encodeSignal, RingReader, RingWriter, type WaitStrategyName,
+} from '../native-free-ringbuffer/index.js';
+import { strategyFactory } from '../engine/strategies/catalog.js';
+import { strategyThread } from '../engine/plan.js';
+import { threadKit } from './thread-kit.js';
+
+const SLICE_MS = 20;
+const BEAT_MS = 100;
+const MAX_BATCH = 256;
+
+const kit = threadKit();
+const { plan, clock, status, log } = kit;
+const index = plan.config.strategies.findIndex((s) => strategyThread(s.id ?? s.name) === kit.data.thread);
+const cfg = plan.config.strategies[index];
+const id = cfg.id ?? cfg.name;
+const factory = strategyFactory(cfg.name);
+const strategy = factory.create(cfg.params, { strategyId: index + 1 });
+
+const reader = new RingReader(plan.tickRings[kit.data.thread]);
+const writer = new RingWriter(plan.signalRings[id]);
+const wait = createWaitStrategy(plan.config.rings.waitStrategy as WaitStrategyName, reader.doorbell, plan.config.rings.spinIterations);
+const ingestToStrategy = status.histogram(`ingest_to_strategy:${id}`);
+const compute = status.histogram(`strategy_compute:${id}`);
+const sTicks = status.slot(`strategy.${id}.ticks`);
+const sSignals = status.slot(`strategy.${id}.signals`);
+const sGaps = status.slot(`strategy.${id}.gaps`);
+const sPaused = status.slot(`strategy.${id}.paused`);
+
+let paused = false;
+let draining = false;
+const tick = emptyTick();
+const ready = () => reader.available() > 0;
+let lastBeat = 0;
+
+function consume(): number {
+  let n = reader.available();
+  if (n > MAX_BATCH) n = MAX_BATCH;
+  let done = 0;
+  let signals = 0;
+  try {
+    for (let i = 0; i < n; i++) {
+      decodeTick(reader, reader.slot(i), tick);
+      // Counted before onTick: a tick that makes the strategy throw is consumed
+      // (and the crash visible in restarts), so a poison tick cannot crash-loop.
+      done++;
+      const t0 = clock.now();
+      ingestToStrategy.record(t0 - tick.publishTs);
+      const signal = strategy.onTick(tick);
+      const t1 = clock.now();
+      compute.record(t1 - t0);
+      if (signal !== null && !paused) {
+        signal.tickRecvTs = tick.recvTs;
+        signal.signalTs = t1;
+        if (writer.claim(1) === 1) encodeSignal(writer, writer.slot(0), signal);
+        signals++;
+      }
+    }
+  } finally {
+    reader.release(done);
+    writer.commit();
+    status.add(sTicks, done);
+    status.add(sSignals, signals);
+    status.set(sGaps, reader.gaps());
+  }
+  return done;
+}
+
+function slice(): void {
+  const end = performance.now() + SLICE_MS;
+  for (;;) {
+    const now = performance.now();
+    if (now - lastBeat >= BEAT_MS) {
+      kit.beat();
+      lastBeat = now;
+    }
+    if (now >= end) break;
+    if (wait.waitFor(ready, Math.min(10, end - now))) consume();
+    else if (draining) {
+      log.info({ ticks: status.get(sTicks) }, 'drained');
+      process.exit(0);
+    }
+  }
+  setImmediate(slice);
+}
+
+kit.onControl((m) => {
+  switch (m.type) {
+    case 'drain':
+    case 'stop':
+      draining = true;
+      break;
+    case 'pause':
+    case 'resume':
+      paused = m.type === 'pause';
+      status.set(sPaused, paused ? 1 : 0);
+      log.info({ paused }, 'strategy pause state changed');
+      break;
+    case 'params':
+      strategy.setParams(m.params);
+      log.info({ params: m.params }, 'strategy parameters changed');
+      break;
+  }
+});
+log.info({ strategy: cfg.name, wait: wait.name, incarnation: kit.data.incarnation }, 'strategy thread started');
+kit.send({ type: 'started' });
+setImmediate(slice);

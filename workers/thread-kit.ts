@@ -1,0 +1,59 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { Clock } from '../engine/clock.js';
+import { createLogger, type Logger } from '../engine/log.js';
+import type { EnginePlan } from '../engine/plan.js';
+import { StatusRegion } from '../engine/status/status-region.js';
+
+/** What every thread receives at spawn. */
+export interface ThreadData {
+  plan: EnginePlan;
+  thread: string;
+  /** 0 for the first start, then 1, 2, ... after restarts. */
+  incarnation: number;
+}
+
+/** Control-plane messages from the main thread (rare; structured clone is fine). */
+export type ControlMessage =
+  | { type: 'stop' } // stop producing / serving and exit
+  | { type: 'drain' } // read until the input rings are empty, then exit
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'params'; params: unknown };
+
+/** Messages a thread sends to the main thread. */
+export type ThreadEvent = { type: 'listening'; service: 'ingest' | 'http'; port: number } | { type: 'started' };
+
+export interface ThreadKit {
+  data: ThreadData;
+  plan: EnginePlan;
+  clock: Clock;
+  status: StatusRegion;
+  log: Logger;
+  /** Writes this thread's heartbeat. */
+  beat(): void;
+  onControl(handler: (m: ControlMessage) => void): void;
+  send(event: ThreadEvent): void;
+}
+
+export function threadKit(): ThreadKit {
+  if (!parentPort) throw new Error('this file is a worker thread entry; the engine starts it');
+  const port = parentPort;
+  const data = workerData as ThreadData;
+  const { plan } = data;
+  const clock = new Clock(plan.anchor);
+  const status = new StatusRegion(plan.status.buffer, plan.status.layout);
+  const log = createLogger(plan.config.log.level, data.thread);
+  const heartbeat = status.slot(`thread.${data.thread}.heartbeat`);
+  const kit: ThreadKit = {
+    data,
+    plan,
+    clock,
+    status,
+    log,
+    beat: () => status.set(heartbeat, clock.now()),
+    onControl: (handler) => port.on('message', handler),
+    send: (event) => port.postMessage(event),
+  };
+  kit.beat();
+  return kit;
+}
