@@ -6,6 +6,7 @@ import uWS from 'uWebSockets.js';
 import { EngineView } from '../api/engine-view.js';
 import { renderMetrics } from '../api/metrics.js';
 import { threadKit } from './thread-kit.js';
+import { closeApp } from './uws-close.js';
 
 const kit = threadKit();
 const { plan, log } = kit;
@@ -18,8 +19,7 @@ function json(res: uWS.HttpResponse, status: string, body: unknown): void {
   });
 }
 
-let listenSocket: uWS.us_listen_socket | null = null;
-uWS
+const app = uWS
   .App()
   .get('/health/live', (res) => {
     const stuck = view.stuckThreads();
@@ -41,14 +41,13 @@ uWS
       log.fatal({ host: plan.config.http.host, port: plan.config.http.port }, 'HTTP server cannot listen (port in use?)');
       process.exit(1);
     }
-    listenSocket = token;
     kit.send({ type: 'listening', service: 'http', port: uWS.us_socket_local_port(token) });
   });
 
 kit.onControl((m) => {
   if (m.type !== 'stop' && m.type !== 'drain') return;
   clearInterval(beat);
-  if (listenSocket) uWS.us_listen_socket_close(listenSocket);
+  closeApp(app);
   process.exit(0);
 });
 kit.send({ type: 'started' });

@@ -10,6 +10,7 @@ import { PublisherDecoder, REJECT_REASONS } from '../engine/feeds/publisher-prot
 import { InstrumentRegistry } from '../engine/instruments/registry.js';
 import { ProviderStatus } from '../engine/status/status-region.js';
 import { threadKit } from './thread-kit.js';
+import { closeApp } from './uws-close.js';
 
 const kit = threadKit();
 const { plan, clock, status, log } = kit;
@@ -67,7 +68,7 @@ if (config.feeds.simulator.enabled) {
 }
 
 // ------------------------------------------------------------------ publishers
-let listenSocket: uWS.us_listen_socket | null = null;
+let app: uWS.TemplatedApp | null = null;
 const sockets = new Set<uWS.WebSocket<unknown>>();
 if (config.feeds.publishers.enabled) {
   const decoder = new PublisherDecoder(registry, clock, config.ingest.maxFutureMs, PROVIDER_PUBLISHERS);
@@ -96,7 +97,7 @@ if (config.feeds.publishers.enabled) {
   timers.push(setInterval(updateState, 100));
   let loggedAt = 0;
 
-  uWS
+  app = uWS
     .App()
     .ws('/*', {
       compression: uWS.DISABLED,
@@ -148,7 +149,6 @@ if (config.feeds.publishers.enabled) {
         log.fatal({ host: config.ingest.host, port: config.ingest.port }, 'ingest WebSocket cannot listen (port in use?)');
         process.exit(1);
       }
-      listenSocket = token;
       kit.send({ type: 'listening', service: 'ingest', port: uWS.us_socket_local_port(token) });
     });
 }
@@ -157,12 +157,12 @@ kit.onControl((m) => {
   if (m.type !== 'stop') return;
   for (const t of timers) clearInterval(t);
   commitAll();
-  // uWS in a worker: close the listen socket and every connection before exit,
-  // or Node aborts at exit with open handles.
-  if (listenSocket) uWS.us_listen_socket_close(listenSocket);
   for (const ws of sockets) ws.end(1001, 'engine shutting down');
   for (const feed of plan.feeds) status.set(status.slot(`feed.${feed}.state`), ProviderStatus.Disconnected);
-  // Give the close frames a moment to leave before the thread ends.
-  setTimeout(() => process.exit(0), sockets.size > 0 ? 50 : 0);
+  // Give the close frames a moment to leave, then close everything uWS holds.
+  setTimeout(() => {
+    if (app) closeApp(app);
+    process.exit(0);
+  }, sockets.size > 0 ? 50 : 0);
 });
 kit.send({ type: 'started' });

@@ -1,4 +1,4 @@
-import { unpack } from 'msgpackr';
+import { C1, unpack } from 'msgpackr';
 import { emptyTick, Side, TickKind, type Tick } from '../../native-free-ringbuffer/index.js';
 import type { Clock } from '../clock.js';
 import type { InstrumentRegistry } from '../instruments/registry.js';
@@ -65,6 +65,8 @@ export class PublisherDecoder {
     const bytes = frame instanceof Uint8Array ? frame : new Uint8Array(frame);
     try {
       message = isBinary ? unpack(bytes) : JSON.parse(textDecoder.decode(bytes));
+      // msgpackr decodes the reserved byte 0xc1 to a marker instead of throwing
+      if (message === C1) throw new Error('reserved msgpack byte 0xc1');
     } catch (e) {
       this.reject(isBinary ? 'malformed_msgpack' : 'malformed_json', -1, (e as Error).message);
       return 0;
@@ -90,7 +92,7 @@ export class PublisherDecoder {
   }
 
   private one(m: any, index: number, recvTs: number, sink: TickSink): boolean {
-    if (typeof m !== 'object' || m === null || Array.isArray(m)) return this.reject('not_a_tick', index, 'a tick must be a map');
+    if (typeof m !== 'object' || m === null || Array.isArray(m) || m === C1) return this.reject('not_a_tick', index, 'a tick must be a map');
     const id = typeof m.symbol === 'string' ? this.registry.id(m.symbol) : 0;
     if (id === 0) return this.reject('unknown_symbol', index, `unknown symbol ${JSON.stringify(m.symbol)}`.slice(0, 80));
     const price = m.price;

@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { pack } from 'msgpackr';
+import { startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+
+const publishersOnly = (extra: Record<string, unknown> = {}) => ({
+  feeds: { simulator: { enabled: false }, publishers: { enabled: true } },
+  ingest: { staleAfterMs: 60_000 },
+  strategies: [{ name: 'latency-probe', params: { every: 10 } }],
+  ...extra,
+});
+
+async function connect(port: number): Promise<{ ws: WebSocket; errors: any[] }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+  const errors: any[] = [];
+  ws.on('message', (data) => errors.push(JSON.parse(data.toString())));
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return { ws, errors };
+}
+
+let engine: EngineProcess | undefined;
+afterEach(async () => {
+  await engine?.stop();
+  engine = undefined;
+});
+
+describe('engine process', () => {
+  it('with defaults serves /health/ready 200 on the simulated feed, and signals flow to the risk thread', async () => {
+    engine = await startEngineProcess({});
+    const e = engine;
+    await e.waitFor('ready', async () => (await e.get('/health/ready')).status === 200);
+    expect((await e.get('/health/live')).status).toBe(200);
+    await e.waitFor('signals at the risk thread', async () => (await e.metric('tickring_risk_signals_total')) >= 5);
+    expect(await e.metric('tickring_ticks_in_total', { feed: 'simulator' })).toBeGreaterThan(100);
+    const providers = (await e.get('/health/providers')).body.providers;
+    expect(providers.find((p: any) => p.name === 'simulator').status).toBe('CONNECTED');
+  });
+
+  it('takes msgpack batches and JSON ticks from publishers; every signal is counted in /metrics', async () => {
+    engine = await startEngineProcess(publishersOnly());
+    const e = engine;
+    const { ws, errors } = await connect(e.ingestPort);
+    const batch = Array.from({ length: 50 }, (_, i) => ({ symbol: 'BTCUSDT', price: 60000 + i, qty: 0.01, side: i % 2 ? 'buy' : 'sell' }));
+    ws.send(pack(batch));
+    for (let i = 0; i < 50; i++) ws.send(JSON.stringify({ symbol: 'ETHUSDT', price: 3000 + i, qty: 1, ts: Date.now() }));
+    await e.waitFor('100 ticks in', async () => (await e.metric('tickring_ticks_in_total', { feed: 'publishers' })) === 100);
+    await e.waitFor('10 signals at risk', async () => (await e.metric('tickring_risk_signals_total')) === 10);
+    expect(await e.metric('tickring_signals_total', { strategy: 'latency-probe' })).toBe(10);
+    expect(await e.metric('tickring_strategy_ticks_total', { strategy: 'latency-probe' })).toBe(100);
+    expect(await e.metric('tickring_hop_latency_seconds_count', { hop: 'tick_to_signal' })).toBe(10);
+    expect(errors).toEqual([]);
+    ws.close();
+  });
+
+  it('answers malformed frames with an error frame and a counter, and keeps the connection open', async () => {
+    engine = await startEngineProcess(publishersOnly());
+    const e = engine;
+    const { ws, errors } = await connect(e.ingestPort);
+    ws.send('{"symbol": "BTCUSDT", "price": ');
+    ws.send(Buffer.from([0x92, 0xc1]));
+    ws.send(JSON.stringify([{ symbol: 'NOPE', price: 1 }, { symbol: 'BTCUSDT', price: 2, qty: 1 }]));
+    await e.waitFor('3 error frames', async () => errors.length === 3);
+    expect(errors.map((x) => x.reason)).toEqual(['malformed_json', 'malformed_msgpack', 'unknown_symbol']);
+    expect(errors[2]).toMatchObject({ type: 'error', index: 0, accepted: 1 });
+    expect(await e.metric('tickring_ingest_rejected_total', { reason: 'malformed_json' })).toBe(1);
+    expect(await e.metric('tickring_ingest_rejected_total', { reason: 'malformed_msgpack' })).toBe(1);
+    expect(await e.metric('tickring_ingest_rejected_total', { reason: 'unknown_symbol' })).toBe(1);
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    ws.send(pack({ symbol: 'BTCUSDT', price: 3, qty: 1 }));
+    await e.waitFor('good ticks still accepted', async () => (await e.metric('tickring_ticks_in_total', { feed: 'publishers' })) === 2);
+    ws.close();
+  });
+
+  it('/health/ready is 503 with reasons until a feed connects, 200 while it flows, 503 again when it stops', async () => {
+    engine = await startEngineProcess(publishersOnly({ ingest: { staleAfterMs: 1000 } }));
+    const e = engine;
+    const before = await e.get('/health/ready');
+    expect(before.status).toBe(503);
+    expect(before.body.reasons.join(' ')).toMatch(/no data feed is connected/);
+    const { ws } = await connect(e.ingestPort);
+    const feeding = setInterval(() => ws.send(pack({ symbol: 'BTCUSDT', price: 1, qty: 1 })), 50);
+    try {
+      await e.waitFor('ready', async () => (await e.get('/health/ready')).status === 200);
+    } finally {
+      clearInterval(feeding);
+    }
+    // the publisher goes quiet: stale after 1 s
+    const stale = await e.waitFor('not ready after the feed goes quiet', async () => {
+      const r = await e.get('/health/ready');
+      return r.status === 503 ? r : undefined;
+    });
+    expect(stale.body.reasons.join(' ')).toMatch(/publishers: disconnected/);
+    ws.close();
+  });
+
+  it('exits 0 within 5 s of SIGTERM, after draining', async () => {
+    engine = await startEngineProcess({ feeds: { simulator: { ticksPerSecond: 10_000 } } });
+    const e = engine;
+    await e.waitFor('ticks', async () => (await e.metric('tickring_strategy_ticks_total', { strategy: 'latency-probe' })) > 1000);
+    // an open publisher connection and keep-alive HTTP connections must not hold up or crash the exit
+    const { ws } = await connect(e.ingestPort);
+    const closed = new Promise<number>((resolve) => ws.once('close', resolve));
+    const t0 = Date.now();
+    e.child.kill('SIGTERM');
+    const exit = await e.exited;
+    expect({ ...exit, stderr: e.stderr.join('') }).toEqual({ code: 0, signal: null, stderr: '' });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(e.logs.find((l) => l.msg === 'stopped')).toMatchObject({ clean: true });
+    expect(e.logs.some((l) => l.thread === 'risk' && l.msg === 'drained')).toBe(true);
+    expect(await closed).toBe(1001);
+  });
+
+  it('restarts a strategy worker that crashes, with the restart visible in health and metrics', async () => {
+    engine = await startEngineProcess({
+      feeds: { simulator: { ticksPerSecond: 2000 } },
+      strategies: [{ name: 'latency-probe', params: { every: 10, throwAfterTicks: 3000 } }],
+      supervisor: { restartInitialMs: 50, maxRestarts: 100 },
+    });
+    const e = engine;
+    const thread = 'strategy:latency-probe';
+    await e.waitFor('a restart', async () => (await e.metric('tickring_thread_restarts_total', { thread })) >= 1);
+    const signalsAfterCrash = await e.metric('tickring_risk_signals_total');
+    await e.waitFor('the worker running again', async () => (await e.metric('tickring_thread_up', { thread })) === 1);
+    await e.waitFor('signals flowing again', async () => (await e.metric('tickring_risk_signals_total')) > signalsAfterCrash + 20);
+    const workers = (await e.get('/health/workers')).body.workers;
+    expect(workers.find((w: any) => w.name === thread).restarts).toBeGreaterThanOrEqual(1);
+    expect(e.logs.some((l) => l.msg === 'thread crashed; restarting' && l.thread === thread)).toBe(true);
+  });
+
+  it('a crash loop leaves the worker down and readiness says so', async () => {
+    engine = await startEngineProcess({
+      feeds: { simulator: { ticksPerSecond: 5000 } },
+      strategies: [{ name: 'latency-probe', params: { throwAfterTicks: 50 } }],
+      supervisor: { restartInitialMs: 10, restartMaxMs: 20, maxRestarts: 2 },
+    });
+    const e = engine;
+    const ready = await e.waitFor('not ready: failed worker', async () => {
+      const r = await e.get('/health/ready');
+      return r.body.reasons?.includes('thread strategy:latency-probe is failed') ? r : undefined;
+    });
+    expect(ready.status).toBe(503);
+    expect(await e.metric('tickring_thread_restarts_total', { thread: 'strategy:latency-probe' })).toBe(2);
+  });
+
+  it('refuses a bad configuration with a message naming the key', async () => {
+    await expect(startEngineProcess({ rings: { waitStrategy: 'yield' } })).rejects.toThrow(/rings\.waitStrategy: .*"spin-then-park"/);
+    await expect(startEngineProcess({}, { TICKRING_HTTP_PORT: 'x' })).rejects.toThrow(/TICKRING_HTTP_PORT: expected a port number/);
+  });
+});

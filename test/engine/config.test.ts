@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../engine/config/load.js';
+
+function file(content: unknown): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tickring-config-'));
+  const f = path.join(dir, 'tickring.json');
+  writeFileSync(f, typeof content === 'string' ? content : JSON.stringify(content));
+  return f;
+}
+function problems(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('defaults give a runnable engine: simulator, publishers, the latency probe, ports 8080 and 9001', () => {
+    const c = loadConfig({});
+    expect(c.http.port).toBe(8080);
+    expect(c.ingest.port).toBe(9001);
+    expect(c.feeds.simulator.enabled).toBe(true);
+    expect(c.strategies).toEqual([{ name: 'latency-probe', id: 'latency-probe', params: { every: 100 } }]);
+    expect(c.rings.waitStrategy).toBe('spin-then-park');
+  });
+
+  it('environment variables override ports and log level', () => {
+    const c = loadConfig({ TICKRING_HTTP_PORT: '18080', TICKRING_INGEST_PORT: '0', TICKRING_LOG_LEVEL: 'warn' });
+    expect(c.http.port).toBe(18080);
+    expect(c.ingest.port).toBe(0);
+    expect(c.log.level).toBe('warn');
+  });
+
+  it('a bad environment value names the variable and what is allowed', () => {
+    expect(problems(() => loadConfig({ TICKRING_HTTP_PORT: 'eighty' }))).toEqual([
+      "TICKRING_HTTP_PORT: expected a port number 0-65535, got 'eighty'",
+    ]);
+    expect(problems(() => loadConfig({ TICKRING_LOG_LEVEL: 'loud' }))[0]).toMatch(/^log\.level: .*"info"/);
+  });
+
+  it('a file key with a bad value names the key and the allowed values', () => {
+    const f = file({ rings: { waitStrategy: 'yield', tickCapacity: 1000 } });
+    const p = problems(() => loadConfig({}, f));
+    expect(p.some((m) => m.startsWith('rings.waitStrategy:') && m.includes('"busy-spin"') && m.includes('"park"'))).toBe(true);
+    expect(p.some((m) => m.startsWith('rings.tickCapacity: must be a power of two'))).toBe(true);
+  });
+
+  it('unknown keys are refused, not ignored', () => {
+    const p = problems(() => loadConfig({}, file({ ingest: { prot: 9001 } })));
+    expect(p[0]).toMatch(/^ingest: .*prot/);
+  });
+
+  it('an unknown strategy stops start-up with the approved names', () => {
+    const p = problems(() => loadConfig({}, file({ strategies: [{ name: 'martingale' }] })));
+    expect(p[0]).toMatch(/^strategies\.0\.name: .*"latency-probe"/);
+  });
+
+  it("strategy parameters are validated by the strategy's own schema", () => {
+    const p = problems(() => loadConfig({}, file({ strategies: [{ name: 'latency-probe', params: { every: 0 } }] })));
+    expect(p[0]).toMatch(/^strategies\[0\]\.params\.every: /);
+    const q = problems(() => loadConfig({}, file({ strategies: [{ name: 'latency-probe' }, { name: 'latency-probe' }] })));
+    expect(q[0]).toMatch(/'latency-probe' is used twice/);
+  });
+
+  it('an unreadable or non-JSON file is a clear error', () => {
+    expect(problems(() => loadConfig({}, '/nonexistent/tickring.json'))[0]).toMatch(/cannot read \/nonexistent/);
+    expect(problems(() => loadConfig({}, file('{ nope')))[0]).toMatch(/not valid JSON/);
+  });
+});

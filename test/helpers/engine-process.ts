@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { compiled, ROOT } from './compiled.js';
+
+export interface EngineProcess {
+  child: ChildProcess;
+  httpPort: number;
+  ingestPort: number;
+  /** Every JSON log line so far. */
+  logs: Record<string, any>[];
+  stderr: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  get(route: string): Promise<{ status: number; body: any; text: string }>;
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+  waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs?: number): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/** Starts the real engine process (as `npm start` would) on free ports with an optional config file. */
+export async function startEngineProcess(config: Record<string, unknown> = {}, env: Record<string, string> = {}): Promise<EngineProcess> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tickring-e2e-'));
+  const file = path.join(dir, 'tickring.json');
+  writeFileSync(file, JSON.stringify(config));
+  const child = spawn(process.execPath, [compiled('workers/main.js'), 'start'], {
+    cwd: ROOT,
+    env: { ...process.env, TICKRING_HTTP_PORT: '0', TICKRING_INGEST_PORT: '0', TICKRING_CONFIG: file, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, any>[] = [];
+  const stderr: string[] = [];
+  let buffered = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      try {
+        logs.push(JSON.parse(line));
+      } catch {
+        logs.push({ raw: line });
+      }
+    }
+  });
+  child.stderr!.on('data', (c: Buffer) => stderr.push(c.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+
+  const waitFor = async <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    for (;;) {
+      try {
+        const v = await probe();
+        if (v !== undefined && v !== false) return v as T;
+      } catch (e) {
+        last = e;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}\nstderr: ${stderr.join('')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const started = await Promise.race([
+    waitFor('the engine to start', async () => logs.find((l) => l.msg === 'tickring started'), 15_000),
+    exited.then(({ code }) => {
+      throw new Error(`engine exited with ${code} before starting: ${stderr.join('')}`);
+    }),
+  ]);
+  const httpPort = started.httpPort as number;
+  const get = async (route: string) => {
+    const res = await fetch(`http://127.0.0.1:${httpPort}${route}`);
+    const text = await res.text();
+    let body: any;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    return { status: res.status, body, text };
+  };
+  const metric = async (name: string, labels: Record<string, string> = {}) => {
+    const { text } = await get('/metrics');
+    return parseMetric(text, name, labels);
+  };
+  return {
+    child, httpPort, ingestPort: started.ingestPort, logs, stderr, exited, get, metric, waitFor,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(t);
+      }
+    },
+  };
+}
+
+/** The value of one sample in Prometheus text, matching every given label; NaN when absent. */
+export function parseMetric(text: string, name: string, labels: Record<string, string> = {}): number {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const got: Record<string, string> = {};
+    for (const [, k, v] of (m[3] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)) got[k] = v;
+    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[4]);
+  }
+  return NaN;
+}
