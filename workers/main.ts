@@ -11,6 +11,7 @@ const USAGE = `usage: tickring <command>
 
 commands:
   start     run the engine (default): simulated feed, publishers on the ingest WebSocket
+  bench     latency and throughput benchmarks (--quick, --only SUITE[,SUITE])
   help      this text
 
 configuration: environment variables TICKRING_HTTP_PORT, TICKRING_HTTP_HOST,
@@ -70,6 +71,11 @@ switch (command) {
   case 'start':
     await start();
     break;
+  case 'bench': {
+    const { runBench } = await import('../bench/run.js');
+    await runBench(process.argv.slice(3));
+    process.exit(0);
+  }
   case 'help':
   case '--help':
   case '-h':

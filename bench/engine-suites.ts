@@ -1,0 +1,100 @@
+import * as hdr from 'hdr-histogram-js';
+import { RingObserver } from '../native-free-ringbuffer/index.js';
+import { loadConfig } from '../engine/config/load.js';
+import { createLogger } from '../engine/log.js';
+import { bucketHigh, bucketLow, BUCKETS } from '../engine/status/latency-histogram.js';
+import type { StatusRegion } from '../engine/status/status-region.js';
+import { startEngine, type RunningEngine } from '../workers/engine-runner.js';
+import type { BenchRow } from './table.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function engineAt(rate: number): Promise<RunningEngine> {
+  const config = loadConfig({ TICKRING_HTTP_PORT: '0', TICKRING_LOG_LEVEL: 'warn' }, '');
+  config.feeds.simulator.ticksPerSecond = rate;
+  config.feeds.publishers.enabled = false;
+  // every tick gives a signal, so every tick is a latency sample
+  config.strategies = [{ name: 'latency-probe', id: 'latency-probe', params: { every: 1 } }];
+  return startEngine(config, createLogger('warn', 'bench'));
+}
+
+/** HDR histogram (hdr-histogram-js) of what a shared histogram recorded between two snapshots. */
+function windowHistogram(before: Float64Array, after: Float64Array): hdr.Histogram {
+  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 2 ** 41, numberOfSignificantValueDigits: 3 });
+  for (let i = 0; i < BUCKETS; i++) {
+    const c = after[4 + i] - before[4 + i];
+    if (c > 0) h.recordValueWithCount(Math.floor((bucketLow(i) + bucketHigh(i) - 1) / 2), c);
+  }
+  return h;
+}
+
+function dropped(engine: RunningEngine): number {
+  let d = 0;
+  for (const desc of [...Object.values(engine.plan.tickRings), ...Object.values(engine.plan.signalRings)]) d += new RingObserver(desc).dropped();
+  return d;
+}
+
+function hopRow(name: string, h: hdr.Histogram, opsPerSec: number, note: string): BenchRow {
+  return {
+    suite: 'engine', name, unit: 'us', p50: h.getValueAtPercentile(50) / 1e3, p99: h.getValueAtPercentile(99) / 1e3,
+    p999: h.getValueAtPercentile(99.9) / 1e3, max: h.maxValue / 1e3, opsPerSec, note,
+  };
+}
+
+/** Tick-to-signal latency through the real threads, simulated feed, latency probe, default wait strategy. */
+export async function engineLatency(quick: boolean, progress: (s: string) => void): Promise<BenchRow[]> {
+  const warmup = quick ? 1000 : 3000;
+  const window = quick ? 3000 : 15_000;
+  const rows: BenchRow[] = [];
+  for (const rate of [1_000, 10_000, 100_000]) {
+    progress(`engine tick-to-signal @ ${rate / 1000}k ticks/s (${(warmup + window) / 1000}s)`);
+    const engine = await engineAt(rate);
+    const status: StatusRegion = engine.status;
+    await sleep(warmup);
+    const keys = ['tick_to_signal', 'ingest_to_strategy:latency-probe', 'strategy_compute:latency-probe'];
+    const before = keys.map((k) => status.histogram(k).snapshot());
+    const ticks0 = status.read('feed.simulator.ticks');
+    const drops0 = dropped(engine);
+    const t0 = performance.now();
+    await sleep(window);
+    const after = keys.map((k) => status.histogram(k).snapshot());
+    const ticks = status.read('feed.simulator.ticks') - ticks0;
+    const drops = dropped(engine) - drops0;
+    const seconds = (performance.now() - t0) / 1000;
+    await engine.stop();
+    const wait = engine.plan.config.rings.waitStrategy;
+    const names = ['tick-to-signal', 'ingest-to-strategy', 'strategy compute'];
+    keys.forEach((_, i) => {
+      const h = windowHistogram(before[i], after[i]);
+      rows.push(hopRow(`${names[i]} @ ${rate / 1000}k/s`, h, i === 0 ? ticks / seconds : h.totalCount / seconds,
+        i === 0 ? `${wait}; drops ${drops}; ${h.totalCount} samples` : ''));
+    });
+  }
+  return rows;
+}
+
+/** RSS over a long run at 10k ticks/s: growth after warm-up, in percent. */
+export async function engineRss(quick: boolean, progress: (s: string) => void): Promise<BenchRow[]> {
+  const seconds = quick ? 20 : 300;
+  const engine = await engineAt(10_000);
+  const samples: number[] = [];
+  const started = Date.now();
+  for (let s = 1; s <= seconds; s++) {
+    await sleep(1000 - ((Date.now() - started) % 1000));
+    samples.push(process.memoryUsage().rss);
+    if (s % 10 === 0 || s === seconds) progress(`engine RSS @ 10k ticks/s: ${s}/${seconds}s, rss ${(samples[samples.length - 1] / 2 ** 20).toFixed(1)} MiB`);
+  }
+  const ticks = engine.status.read('feed.simulator.ticks');
+  await engine.stop();
+  const warm = samples.slice(Math.floor(samples.length / 5));
+  const k = Math.max(3, Math.floor(warm.length / 10));
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const first = med(warm.slice(0, k));
+  const last = med(warm.slice(-k));
+  const growth = ((last - first) / first) * 100;
+  return [{
+    suite: 'engine', name: `RSS over ${seconds}s @ 10k/s`, unit: 'MiB', p50: med(warm) / 2 ** 20, p99: null, p999: null,
+    max: Math.max(...warm) / 2 ** 20, opsPerSec: ticks / seconds,
+    note: `growth ${growth.toFixed(2)}% after warm-up (median of first vs last ${k} samples, ${(first / 2 ** 20).toFixed(1)} -> ${(last / 2 ** 20).toFixed(1)} MiB)`,
+  }];
+}
