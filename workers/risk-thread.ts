@@ -8,9 +8,8 @@ import {
 } from '../native-free-ringbuffer/index.js';
 import { RISK } from '../engine/plan.js';
 import { threadKit } from './thread-kit.js';
+import { runConsumerLoop } from './consumer-loop.js';
 
-const SLICE_MS = 20;
-const BEAT_MS = 100;
 const MAX_BATCH = 1024;
 
 const kit = threadKit();
@@ -58,28 +57,8 @@ function consume(): void {
   }
 }
 
-let draining = false;
-let lastBeat = 0;
-function slice(): void {
-  const end = performance.now() + SLICE_MS;
-  for (;;) {
-    const now = performance.now();
-    if (now - lastBeat >= BEAT_MS) {
-      kit.beat();
-      lastBeat = now;
-    }
-    if (now >= end) break;
-    if (wait.waitFor(ready, Math.min(10, end - now))) consume();
-    else if (draining) {
-      log.info({ signals: status.get(sSignals) }, 'drained');
-      process.exit(0);
-    }
-  }
-  setImmediate(slice);
-}
-
+const loop = runConsumerLoop(kit, wait, ready, consume, () => log.info({ signals: status.get(sSignals) }, 'drained'));
 kit.onControl((m) => {
-  if (m.type === 'drain' || m.type === 'stop') draining = true;
+  if (m.type === 'drain' || m.type === 'stop') loop.drain();
 });
 kit.send({ type: 'started' });
-setImmediate(slice);

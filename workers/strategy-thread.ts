@@ -1,10 +1,6 @@
 /**
  * Strategy host thread: reads its tick ring, runs one strategy, writes its
  * signal ring. Wiring only: the strategy itself is engine code.
- *
- * The loop runs in slices of at most SLICE_MS, then yields to the event loop
- * so control messages (pause, params, drain) get through; inside a slice it
- * waits on the ring with the configured wait strategy.
  */
 import {
   createWaitStrategy, decodeTick, emptyTick, encodeSignal, RingReader, RingWriter, type WaitStrategyName,
@@ -12,9 +8,8 @@ import {
 import { strategyFactory } from '../engine/strategies/catalog.js';
 import { strategyThread } from '../engine/plan.js';
 import { threadKit } from './thread-kit.js';
+import { runConsumerLoop } from './consumer-loop.js';
 
-const SLICE_MS = 20;
-const BEAT_MS = 100;
 const MAX_BATCH = 256;
 
 const kit = threadKit();
@@ -36,12 +31,10 @@ const sGaps = status.slot(`strategy.${id}.gaps`);
 const sPaused = status.slot(`strategy.${id}.paused`);
 
 let paused = false;
-let draining = false;
 const tick = emptyTick();
 const ready = () => reader.available() > 0;
-let lastBeat = 0;
 
-function consume(): number {
+function consume(): void {
   let n = reader.available();
   if (n > MAX_BATCH) n = MAX_BATCH;
   let done = 0;
@@ -71,32 +64,14 @@ function consume(): number {
     status.add(sSignals, signals);
     status.set(sGaps, reader.gaps());
   }
-  return done;
 }
 
-function slice(): void {
-  const end = performance.now() + SLICE_MS;
-  for (;;) {
-    const now = performance.now();
-    if (now - lastBeat >= BEAT_MS) {
-      kit.beat();
-      lastBeat = now;
-    }
-    if (now >= end) break;
-    if (wait.waitFor(ready, Math.min(10, end - now))) consume();
-    else if (draining) {
-      log.info({ ticks: status.get(sTicks) }, 'drained');
-      process.exit(0);
-    }
-  }
-  setImmediate(slice);
-}
-
+const loop = runConsumerLoop(kit, wait, ready, consume, () => log.info({ ticks: status.get(sTicks) }, 'drained'));
 kit.onControl((m) => {
   switch (m.type) {
     case 'drain':
     case 'stop':
-      draining = true;
+      loop.drain();
       break;
     case 'pause':
     case 'resume':
@@ -105,11 +80,15 @@ kit.onControl((m) => {
       log.info({ paused }, 'strategy pause state changed');
       break;
     case 'params':
-      strategy.setParams(m.params);
-      log.info({ params: m.params }, 'strategy parameters changed');
+      try {
+        strategy.setParams(m.params);
+        log.info({ params: m.params }, 'strategy parameters changed');
+      } catch (e) {
+        // invalid parameters are refused; the strategy keeps running on the old ones
+        log.warn({ params: m.params, err: (e as Error).message }, 'strategy parameters refused');
+      }
       break;
   }
 });
 log.info({ strategy: cfg.name, wait: wait.name, incarnation: kit.data.incarnation }, 'strategy thread started');
 kit.send({ type: 'started' });
-setImmediate(slice);

@@ -39,6 +39,14 @@ describe('engine process', () => {
     expect(providers.find((p: any) => p.name === 'simulator').status).toBe('CONNECTED');
   });
 
+  it('`npm start` (building first) serves /health/ready 200 within 10 s', async () => {
+    const t0 = Date.now();
+    engine = await startEngineProcess({}, {}, 'npm start');
+    const e = engine;
+    await e.waitFor('ready', async () => (await e.get('/health/ready')).status === 200);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
   it('takes msgpack batches and JSON ticks from publishers; every signal is counted in /metrics', async () => {
     engine = await startEngineProcess(publishersOnly());
     const e = engine;

@@ -19,15 +19,23 @@ export interface EngineProcess {
 }
 
 /** Starts the real engine process (as `npm start` would) on free ports with an optional config file. */
-export async function startEngineProcess(config: Record<string, unknown> = {}, env: Record<string, string> = {}): Promise<EngineProcess> {
+export async function startEngineProcess(
+  config: Record<string, unknown> = {},
+  env: Record<string, string> = {},
+  how: 'node' | 'npm start' = 'node',
+): Promise<EngineProcess> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tickring-e2e-'));
   const file = path.join(dir, 'tickring.json');
   writeFileSync(file, JSON.stringify(config));
-  const child = spawn(process.execPath, [compiled('workers/main.js'), 'start'], {
+  const [cmd, args] = how === 'node' ? [process.execPath, [compiled('workers/main.js'), 'start']] : ['npm', ['start', '--silent']];
+  const child = spawn(cmd, args, {
     cwd: ROOT,
     env: { ...process.env, TICKRING_HTTP_PORT: '0', TICKRING_INGEST_PORT: '0', TICKRING_CONFIG: file, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // npm runs the engine as its child: give them a process group to signal together
+    detached: how !== 'node',
   });
+  const signal = (sig: NodeJS.Signals) => (how === 'node' ? child.kill(sig) : process.kill(-child.pid!, sig));
   const logs: Record<string, any>[] = [];
   const stderr: string[] = [];
   let buffered = '';
@@ -89,8 +97,8 @@ export async function startEngineProcess(config: Record<string, unknown> = {}, e
     child, httpPort, ingestPort: started.ingestPort, logs, stderr, exited, get, metric, waitFor,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        signal('SIGTERM');
+        const t = setTimeout(() => signal('SIGKILL'), 10_000);
         await exited;
         clearTimeout(t);
       }

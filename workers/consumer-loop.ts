@@ -1,0 +1,40 @@
+import type { WaitStrategy } from '../native-free-ringbuffer/index.js';
+import type { ThreadKit } from './thread-kit.js';
+
+const SLICE_MS = 20;
+const BEAT_MS = 100;
+
+/**
+ * The loop of a thread that consumes rings: wait with the configured strategy,
+ * `consume` what is ready, beat the heartbeat. It runs in slices of at most
+ * 20 ms and yields to the event loop between them so control messages get
+ * through. Once `drain()` is called it exits the thread as soon as nothing is
+ * left to read.
+ */
+export function runConsumerLoop(kit: ThreadKit, wait: WaitStrategy, ready: () => boolean, consume: () => void, onDrained: () => void) {
+  let draining = false;
+  let lastBeat = 0;
+  const slice = (): void => {
+    const end = performance.now() + SLICE_MS;
+    for (;;) {
+      const now = performance.now();
+      if (now - lastBeat >= BEAT_MS) {
+        kit.beat();
+        lastBeat = now;
+      }
+      if (now >= end) break;
+      if (wait.waitFor(ready, Math.min(10, end - now))) consume();
+      else if (draining) {
+        onDrained();
+        process.exit(0);
+      }
+    }
+    setImmediate(slice);
+  };
+  setImmediate(slice);
+  return {
+    drain: () => {
+      draining = true;
+    },
+  };
+}
