@@ -25,6 +25,20 @@ export function checkTargets(rows: BenchRow[]): string[] {
     const drops = Number(/drops (\d+)/.exec(e2e.note)?.[1] ?? NaN);
     lines.push(`  ${verdict(e2e.p99! <= 1000 && drops === 0)} engine tick-to-signal p99 <= 1 ms at 10k ticks/s, no drops: ${e2e.p99!.toFixed(1)} us, ${drops} drops`);
   }
+  const streaming = rows.filter((r) => r.suite === 'analytics' && r.unit === 'ns/update' && !r.name.startsWith('regime classifier') && !/: (trading-signals|technicalindicators)$/.test(r.name));
+  if (streaming.length) {
+    const worst = streaming.reduce((a, b) => (b.p50! > a.p50! ? b : a));
+    lines.push(`  ${verdict(worst.p50! <= 1000)} every streaming analytics update <= 1 us median: slowest ${worst.name} ${worst.p50!.toFixed(0)} ns`);
+  }
+  const ratios = rows.filter((r) => r.suite === 'analytics' && /x faster than the faster package/.test(r.note));
+  if (ratios.length) {
+    const worst = ratios.map((r) => ({ name: r.name, x: Number(/([\d.]+)x faster/.exec(r.note)![1]) })).reduce((a, b) => (b.x < a.x ? b : a));
+    lines.push(`  ${verdict(worst.x >= 2)} shared indicators >= 2x faster than the faster of trading-signals and technicalindicators: lowest ${worst.name} ${worst.x}x`);
+  }
+  for (const [name, budget] of [['GARCH(1,1) fit, 2000 bars (pool)', 50], ['HMM 4-state fit, 2000 bars (pool)', 200]] as const) {
+    const r = find('analytics', name);
+    if (r) lines.push(`  ${verdict(r.p50! < budget)} ${name} < ${budget} ms: ${r.p50!.toFixed(1)} ms median`);
+  }
   const rss = rows.find((r) => r.suite === 'engine' && r.name.startsWith('RSS'));
   if (rss) {
     const growth = Number(/growth (-?[\d.]+)%/.exec(rss.note)?.[1] ?? NaN);
