@@ -75,3 +75,19 @@ export function leafOf(t: SerializedTree, x: ArrayLike<number>): number {
   while (t.feature[i] >= 0) i = x[t.feature[i]] < t.threshold[i] ? t.left[i] : t.right[i];
   return i;
 }
+
+/**
+ * Splits `index[from, to)` in place: samples whose bin of `feature` is at most
+ * `bin` first. Returns where the right part starts.
+ */
+export function partitionByBin(data: BinnedFeatures, index: Int32Array, from: number, to: number, feature: number, bin: number): number {
+  let mid = from;
+  for (let i = from; i < to; i++) {
+    const s = index[i];
+    if (data.bins[s * data.d + feature] <= bin) {
+      index[i] = index[mid];
+      index[mid++] = s;
+    }
+  }
+  return mid;
+}

@@ -1,4 +1,4 @@
-import { addNode, binFeatures, leafOf, newTree, type BinnedFeatures, type SerializedTree } from './feature-bins.js';
+import { addNode, binFeatures, leafOf, newTree, partitionByBin, type BinnedFeatures, type SerializedTree } from './feature-bins.js';
 
 /**
  * Gradient-boosted decision trees for multi-class classification, written
@@ -163,14 +163,7 @@ class NewtonTreeGrower {
       }
     }
     if (bestF < 0) return node;
-    let mid = from;
-    for (let i = from; i < to; i++) {
-      const s = this.index[i];
-      if (data.bins[s * data.d + bestF] <= bestBin) {
-        this.index[i] = this.index[mid];
-        this.index[mid++] = s;
-      }
-    }
+    const mid = partitionByBin(data, this.index, from, to, bestF, bestBin);
     tree.feature[node] = bestF;
     tree.threshold[node] = data.edges[bestF][bestBin];
     const l = this.node(tree, from, mid, depth + 1);

@@ -1,5 +1,5 @@
 import { Random } from '../random.js';
-import { addNode, binFeatures, leafOf, newTree, type BinnedFeatures, type SerializedTree } from './feature-bins.js';
+import { addNode, binFeatures, leafOf, newTree, partitionByBin, type BinnedFeatures, type SerializedTree } from './feature-bins.js';
 
 /**
  * Random forest classifier on binned features (histogram splits), like
@@ -153,14 +153,7 @@ class GiniTreeGrower {
       }
     }
     if (bestF < 0) return node;
-    let mid = from;
-    for (let i = from; i < to; i++) {
-      const s = this.index[i];
-      if (data.bins[s * data.d + bestF] <= bestBin) {
-        this.index[i] = this.index[mid];
-        this.index[mid++] = s;
-      }
-    }
+    const mid = partitionByBin(data, this.index, from, to, bestF, bestBin);
     tree.feature[node] = bestF;
     tree.threshold[node] = data.edges[bestF][bestBin];
     const l = this.node(tree, from, mid, depth + 1);
