@@ -28,7 +28,8 @@ function windowHistogram(before: Float64Array, after: Float64Array): hdr.Histogr
   return h;
 }
 
-function dropped(engine: RunningEngine): number {
+/** Records dropped on every ring of a running engine so far. */
+export function dropped(engine: RunningEngine): number {
   let d = 0;
   for (const desc of [...Object.values(engine.plan.tickRings), ...Object.values(engine.plan.signalRings)]) d += new RingObserver(desc).dropped();
   return d;

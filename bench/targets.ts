@@ -39,6 +39,10 @@ export function checkTargets(rows: BenchRow[]): string[] {
     const r = find('analytics', name);
     if (r) lines.push(`  ${verdict(r.p50! < budget)} ${name} < ${budget} ms: ${r.p50!.toFixed(1)} ms median`);
   }
+  const mp = find('ingest', 'publisher msgpack batches of 200');
+  if (mp) lines.push(`  ${verdict(mp.opsPerSec! >= 300_000)} ingest >= 300k ticks/s from msgpack batches: ${(mp.opsPerSec! / 1e3).toFixed(0)}k`);
+  const bj = find('ingest', 'Binance JSON parse + normalise');
+  if (bj) lines.push(`  ${verdict(bj.opsPerSec! >= 150_000)} Binance JSON >= 150k msgs/s: ${(bj.opsPerSec! / 1e3).toFixed(0)}k`);
   const rss = rows.find((r) => r.suite === 'engine' && r.name.startsWith('RSS'));
   if (rss) {
     const growth = Number(/growth (-?[\d.]+)%/.exec(rss.note)?.[1] ?? NaN);
