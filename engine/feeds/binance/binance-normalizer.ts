@@ -110,9 +110,12 @@ export class BinanceNormalizer {
     return state;
   }
 
-  /** Depth books start over (after a reconnect), each asking for a snapshot again. */
+  /** Depth books start over (after a reconnect: new diffs do not continue the old ones), each asking for a snapshot again. */
   resetBooks(): void {
-    for (const b of this.books.values()) b.reset();
+    for (const [id, b] of this.books) {
+      b.reset();
+      this.needSnapshot(this.registry.symbol(id)!);
+    }
   }
 
   depthBook(symbol: string): DepthBook | undefined {
