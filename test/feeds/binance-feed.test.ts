@@ -160,3 +160,27 @@ describe('reconnecting socket', () => {
     expect(s.failedAttempts).toBe(6);
   });
 });
+
+describe('the fake speaks Binance: the official @binance/connector against it', () => {
+  it('REST depth snapshot and combined streams, received by the connector and normalised by us', async () => {
+    fake = await FakeBinance.start('spot');
+    const { Spot, WebsocketStream } = (await import('@binance/connector')) as any;
+    const rest = new Spot('', '', { baseURL: fake.restUrl });
+    const snapshot = (await rest.depth('nknusdt', { limit: 1000 })).data;
+    expect(snapshot.lastUpdateId).toBeGreaterThanOrEqual(499869752);
+    expect(snapshot.bids.length).toBeGreaterThan(10);
+    const received: string[] = [];
+    const stream = new WebsocketStream({ wsURL: fake.wsUrl, combinedStreams: true, logger: { info: () => {}, debug: () => {}, warn: () => {}, error: () => {} }, callbacks: { message: (m: string) => received.push(m) } });
+    stream.subscribe(['nknusdt@depth@100ms', 'nknusdt@bookTicker', 'lrcbtc@aggTrade']);
+    await until('messages through the connector', () => received.length >= 40);
+    stream.disconnect();
+    const { BinanceNormalizer } = await import('../../engine/feeds/binance/binance-normalizer.js');
+    const n = new BinanceNormalizer(registry, clock, 'spot', 1, emptyTick());
+    n.onSnapshot('NKNUSDT', snapshot);
+    for (const m of received) n.onMessage(m, () => {});
+    expect(Array.from(n.rejected)).toEqual([0, 0, 0, 0]);
+    expect(n.ticks).toBeGreaterThan(0);
+    expect(n.depthBook('NKNUSDT')!.state).toBe(BookState.Synced);
+    expect(n.gaps()).toBe(0);
+  });
+});
