@@ -2,6 +2,10 @@ import { RingObserver } from '../native-free-ringbuffer/index.js';
 import { Clock } from '../engine/clock.js';
 import type { EnginePlan } from '../engine/plan.js';
 import { ProviderStatus, StatusRegion, ThreadState } from '../engine/status/status-region.js';
+import { isMarketOpen, type MarketCalendar } from '../engine/market-hours.js';
+
+/** Indian vendors' feeds are judged by NSE hours; everything else trades around the clock. */
+const feedCalendar = (feed: string): MarketCalendar => (feed === 'kite' || feed === 'truedata' ? 'nse' : 'crypto');
 
 /**
  * A read-only view of the running engine for the HTTP routes, built from the
@@ -45,16 +49,42 @@ export class EngineView {
     }));
   }
 
+  lastMessageAgeMs(feed: string): number | null {
+    const at = this.status.read(`feed.${feed}.lastMessageAt`);
+    return at === 0 ? null : (this.clock.now() - at) / 1e6;
+  }
+
+  /** No message for longer than ingest.staleAfterMs while the feed's market is open. */
+  isStale(feed: string): boolean {
+    const age = this.lastMessageAgeMs(feed);
+    const open = isMarketOpen(feedCalendar(feed), this.clock.toEpochMs(this.clock.now()));
+    return open && (age === null || age > this.plan.config.ingest.staleAfterMs);
+  }
+
+  /** Connected, not expired, and fresh: a feed the engine can trade on. */
+  isUsable(feed: string): boolean {
+    return this.feedState(feed) === ProviderStatus.Connected && this.status.read(`feed.${feed}.subscriptionExpired`) !== 1 && !this.isStale(feed);
+  }
+
   providers() {
-    return this.plan.feeds.map((name) => ({
-      name,
-      status: ProviderStatus[this.feedState(name)].toUpperCase(),
-      messages: this.status.read(`feed.${name}.messages`),
-      ticks: this.status.read(`feed.${name}.ticks`),
-      rejected: this.status.read(`feed.${name}.rejected`),
-      connections: this.status.read(`feed.${name}.connections`),
-      lastMessageAgeMs: this.status.read(`feed.${name}.lastMessageAt`) === 0 ? null : round((this.clock.now() - this.status.read(`feed.${name}.lastMessageAt`)) / 1e6),
-    }));
+    return this.plan.feeds.map((name) => {
+      const age = this.lastMessageAgeMs(name);
+      return {
+        name,
+        status: ProviderStatus[this.feedState(name)].toUpperCase(),
+        available: this.feedState(name) !== ProviderStatus.Unavailable,
+        stale: this.isStale(name),
+        subscriptionExpired: this.status.read(`feed.${name}.subscriptionExpired`) === 1,
+        messages: this.status.read(`feed.${name}.messages`),
+        ticks: this.status.read(`feed.${name}.ticks`),
+        errors: this.status.read(`feed.${name}.rejected`),
+        reconnects: this.status.read(`feed.${name}.reconnects`),
+        gaps: this.status.read(`feed.${name}.gaps`),
+        skewMs: round(this.status.read(`feed.${name}.skewMs`)),
+        connections: this.status.read(`feed.${name}.connections`),
+        lastMessageAgeMs: age === null ? null : round(age),
+      };
+    });
   }
 
   /** Why the engine is not ready; empty when it is. */
@@ -67,8 +97,12 @@ export class EngineView {
       if (state !== ThreadState.Running) reasons.push(`thread ${name} is ${ThreadState[state].toLowerCase()}`);
       else if (this.heartbeatAgeMs(name) > timeout) reasons.push(`thread ${name} has not beaten for ${Math.round(this.heartbeatAgeMs(name))} ms`);
     }
-    if (!this.plan.feeds.some((f) => this.feedState(f) === ProviderStatus.Connected)) {
-      reasons.push(`no data feed is connected (${this.plan.feeds.map((f) => `${f}: ${ProviderStatus[this.feedState(f)].toLowerCase()}`).join(', ') || 'none configured'})`);
+    for (const f of this.plan.feeds) {
+      if (this.status.read(`feed.${f}.subscriptionExpired`) === 1) reasons.push(`feed ${f}: subscription expired`);
+    }
+    if (!this.plan.feeds.some((f) => this.isUsable(f))) {
+      const describe = (f: string) => `${f}: ${this.status.read(`feed.${f}.subscriptionExpired`) === 1 ? 'subscription expired' : this.feedState(f) === ProviderStatus.Connected && this.isStale(f) ? 'stale' : ProviderStatus[this.feedState(f)].toLowerCase()}`;
+      reasons.push(`no data feed is connected (${this.plan.feeds.map(describe).join(', ') || 'none configured'})`);
     }
     return reasons;
   }

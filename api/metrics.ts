@@ -53,10 +53,18 @@ export function renderMetrics(view: EngineView): string {
   feedCounter('messages', 'tickring_feed_messages_total', 'Messages received from each feed.');
   feedCounter('rejected', 'tickring_feed_rejected_total', 'Ticks or frames rejected from each feed.');
   feedCounter('reconnects', 'tickring_feed_reconnects_total', 'Reconnections of each feed.');
+  feedCounter('gaps', 'tickring_feed_gaps_total', 'Sequence gaps seen on each feed (each one resynced).');
+  const skew = new Family('tickring_feed_skew_seconds', 'gauge', 'Smoothed exchange-to-receive delay of each feed.');
+  const expired = new Family('tickring_feed_subscription_expired', 'gauge', '1 when the vendor said the subscription expired.');
+  for (const feed of plan.feeds) {
+    skew.sample({ feed }, status.read(`feed.${feed}.skewMs`) / 1000);
+    expired.sample({ feed }, status.read(`feed.${feed}.subscriptionExpired`));
+  }
+  out.push(skew, expired);
   const up = new Family('tickring_feed_up', 'gauge', '1 when the feed is connected and fresh.');
   const conns = new Family('tickring_feed_connections', 'gauge', 'Open connections of each feed.');
   for (const feed of plan.feeds) {
-    up.sample({ feed }, view.providers().find((p) => p.name === feed)?.status === 'CONNECTED' ? 1 : 0);
+    up.sample({ feed }, view.isUsable(feed) ? 1 : 0);
     conns.sample({ feed }, status.read(`feed.${feed}.connections`));
   }
   out.push(up, conns);

@@ -3,6 +3,8 @@ import { createClockAnchor, type ClockAnchor } from './clock.js';
 import type { Config } from './config/schema.js';
 import { REJECT_REASONS } from './feeds/publisher-protocol.js';
 import { buildStatusLayout, StatusRegion, type StatusLayout } from './status/status-region.js';
+import { loadInstruments } from './instruments/load.js';
+import type { InstrumentInfo } from './instruments/registry.js';
 
 /**
  * Everything the threads share, laid out once by the main thread and handed
@@ -19,6 +21,8 @@ export interface EnginePlan {
   signalRings: Record<string, RingDescriptor>;
   threads: string[];
   feeds: string[];
+  /** Every instrument, in id order (id = index + 1): each thread rebuilds the same registry. */
+  instruments: InstrumentInfo[];
 }
 
 export const INGEST = 'ingest';
@@ -30,6 +34,7 @@ export function feedNames(config: Config): string[] {
   const feeds: string[] = [];
   if (config.feeds.simulator.enabled) feeds.push('simulator');
   if (config.feeds.publishers.enabled) feeds.push('publishers');
+  if (config.feeds.binance.enabled) feeds.push(config.feeds.binance.market === 'spot' ? 'binance' : 'binance-futures');
   return feeds;
 }
 
@@ -53,5 +58,5 @@ export function createPlan(config: Config): EnginePlan {
   for (const id of strategyIds) {
     signalRings[id] = createRing({ capacity: config.rings.signalCapacity, recordSize: SIGNAL_RECORD_BYTES, doorbell: riskBell });
   }
-  return { config, anchor, status: { buffer: status.buffer, layout }, tickRings, signalRings, threads, feeds };
+  return { config, anchor, status: { buffer: status.buffer, layout }, tickRings, signalRings, threads, feeds, instruments: loadInstruments(config).list };
 }

@@ -10,15 +10,14 @@ import { PublisherDecoder, REJECT_REASONS } from '../engine/feeds/publisher-prot
 import { InstrumentRegistry } from '../engine/instruments/registry.js';
 import { ProviderStatus } from '../engine/status/status-region.js';
 import { threadKit } from './thread-kit.js';
+import { createFeeds, PROVIDER_IDS } from './feed-factory.js';
 import { closeApp } from './uws-close.js';
 
 const kit = threadKit();
 const { plan, clock, status, log } = kit;
 const { config } = plan;
 const writers = Object.values(plan.tickRings).map((d) => new RingWriter(d));
-const registry = new InstrumentRegistry(config.instruments);
-const PROVIDER_SIMULATOR = 1;
-const PROVIDER_PUBLISHERS = 2;
+const registry = new InstrumentRegistry(plan.instruments);
 
 /** Writes one tick into every consumer's ring (committed by `commitAll`). */
 function fanOut(t: Tick): void {
@@ -53,7 +52,7 @@ if (config.feeds.simulator.enabled) {
     const n = Math.min(due, Math.ceil(rate / 20));
     for (let i = 0; i < n; i++) {
       sim.next(tick, clock.now());
-      tick.providerId = PROVIDER_SIMULATOR;
+      tick.providerId = PROVIDER_IDS.simulator;
       fanOut(tick);
     }
     commitAll();
@@ -71,7 +70,7 @@ if (config.feeds.simulator.enabled) {
 let app: uWS.TemplatedApp | null = null;
 const sockets = new Set<uWS.WebSocket<unknown>>();
 if (config.feeds.publishers.enabled) {
-  const decoder = new PublisherDecoder(registry, clock, config.ingest.maxFutureMs, PROVIDER_PUBLISHERS);
+  const decoder = new PublisherDecoder(registry, clock, config.ingest.maxFutureMs, PROVIDER_IDS.publishers);
   const s = {
     state: status.slot('feed.publishers.state'),
     messages: status.slot('feed.publishers.messages'),
@@ -153,9 +152,36 @@ if (config.feeds.publishers.enabled) {
     });
 }
 
+// ------------------------------------------------------------------ exchange and vendor feeds
+const adapters = createFeeds(plan, registry, clock, log, fanOut, commitAll);
+for (const a of adapters) {
+  const slot = (k: string) => status.slot(`feed.${a.name}.${k}`);
+  const s = {
+    state: slot('state'), messages: slot('messages'), ticks: slot('ticks'), rejected: slot('rejected'), reconnects: slot('reconnects'),
+    last: slot('lastMessageAt'), gaps: slot('gaps'), skew: slot('skewMs'), expired: slot('subscriptionExpired'), connections: slot('connections'),
+  };
+  // counters reach the status region ten times a second, never per tick
+  const publish = () => {
+    const c = a.counters;
+    status.set(s.state, a.status());
+    status.set(s.messages, c.messages);
+    status.set(s.ticks, c.ticks);
+    status.set(s.rejected, c.rejected);
+    status.set(s.reconnects, c.reconnects);
+    status.set(s.gaps, c.gaps);
+    status.set(s.skew, c.skewMs);
+    status.set(s.expired, c.subscriptionExpired ? 1 : 0);
+    if (c.lastMessageAt > 0) status.set(s.last, clock.fromEpochMs(c.lastMessageAt));
+  };
+  timers.push(setInterval(publish, 100));
+  a.start();
+  publish();
+}
+
 kit.onControl((m) => {
   if (m.type !== 'stop') return;
   for (const t of timers) clearInterval(t);
+  for (const a of adapters) a.stop();
   commitAll();
   for (const ws of sockets) ws.end(1001, 'engine shutting down');
   for (const feed of plan.feeds) status.set(status.slot(`feed.${feed}.state`), ProviderStatus.Disconnected);

@@ -22,7 +22,7 @@ const tickToSignal = status.histogram('tick_to_signal');
 const sSignals = status.slot('risk.signals');
 const sTicks = status.slot('risk.ticks');
 /** Last trade price per instrument id. */
-const marks = new Float64Array(plan.config.instruments.length + 1);
+const marks = new Float64Array(plan.instruments.length + 1);
 const signal = emptySignal();
 const tick = emptyTick();
 

@@ -16,6 +16,37 @@ export const strategyConfig = z
   })
   .strict();
 
+const backoffConfig = z
+  .object({
+    initialMs: z.number().int().min(0).default(250),
+    maxMs: z.number().int().min(0).default(30_000),
+    multiplier: z.number().min(1).default(2),
+    jitter: z.number().min(0).max(1).default(0.2),
+    /** Retries per outage before the feed is UNAVAILABLE; omit to retry for ever. */
+    maxRetries: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+const BINANCE_FEED_DEFAULT = {
+  enabled: false, market: 'spot' as const, symbols: [] as string[], streams: ['aggTrade', 'bookTicker', 'depth'] as ('aggTrade' | 'trade' | 'bookTicker' | 'depth')[],
+  staleMs: 60_000, backoff: { initialMs: 250, maxMs: 30_000, multiplier: 2, jitter: 0.2 },
+};
+
+const binanceFeedConfig = z
+  .object({
+    enabled: z.boolean().default(false),
+    market: z.enum(['spot', 'futures']).default('spot'),
+    symbols: z.array(z.string().regex(/^[A-Z0-9]{2,30}$/, 'Binance symbols are upper-case, e.g. BTCUSDT')).default([]),
+    streams: z.array(z.enum(['aggTrade', 'trade', 'bookTicker', 'depth'])).min(1).default(['aggTrade', 'bookTicker', 'depth']),
+    /** Defaults to Binance's own endpoints for the market. */
+    wsUrl: z.string().url().optional(),
+    restUrl: z.string().url().optional(),
+    /** A connection silent this long is dropped and reconnected. */
+    staleMs: z.number().int().min(0).default(60_000),
+    backoff: backoffConfig.default({ initialMs: 250, maxMs: 30_000, multiplier: 2, jitter: 0.2 }),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     http: z.object({ host: z.string().default('0.0.0.0'), port: port.default(8080) }).strict().default({ host: '0.0.0.0', port: 8080 }),
@@ -45,9 +76,15 @@ export const configSchema = z
           .strict()
           .default({ enabled: true, ticksPerSecond: 1000, seed: 42 }),
         publishers: z.object({ enabled: z.boolean().default(true) }).strict().default({ enabled: true }),
+        binance: binanceFeedConfig.default(BINANCE_FEED_DEFAULT),
       })
       .strict()
-      .default({ simulator: { enabled: true, ticksPerSecond: 1000, seed: 42 }, publishers: { enabled: true } }),
+      .default({ simulator: { enabled: true, ticksPerSecond: 1000, seed: 42 }, publishers: { enabled: true }, binance: BINANCE_FEED_DEFAULT }),
+    /** Instrument files to load into the registry (Kite instruments CSV, Binance exchangeInfo JSON). */
+    instrumentFiles: z
+      .object({ kite: z.string().optional(), binanceSpot: z.string().optional(), binanceFutures: z.string().optional() })
+      .strict()
+      .default({}),
     rings: z
       .object({
         tickCapacity: powerOfTwo(16, 1 << 24).default(1 << 16),

@@ -23,6 +23,9 @@ export const FEED_FIELDS = [
   'connections',
   'lastMessageAt', // ns since anchor
   'reconnects',
+  'gaps', // sequence gaps (depth books, sequence numbers)
+  'skewMs', // smoothed exchange-to-receive delay
+  'subscriptionExpired', // 1 when the vendor said the subscription expired
 ] as const;
 export const STRATEGY_FIELDS = ['ticks', 'signals', 'gaps', 'paused'] as const;
 export const RISK_FIELDS = ['signals', 'ticks'] as const;

@@ -1,0 +1,29 @@
+import type { Tick } from '../native-free-ringbuffer/index.js';
+import { emptyTick } from '../native-free-ringbuffer/index.js';
+import type { Clock } from '../engine/clock.js';
+import type { Logger } from '../engine/log.js';
+import type { EnginePlan } from '../engine/plan.js';
+import type { InstrumentRegistry } from '../engine/instruments/registry.js';
+import type { FeedAdapter } from '../engine/feeds/feed.js';
+import { BINANCE_DEFAULTS, BinanceFeed } from '../engine/feeds/binance/binance-feed.js';
+
+/** Provider ids written into every tick (u16): which feed it came from. */
+export const PROVIDER_IDS = { simulator: 1, publishers: 2, binance: 3, 'binance-futures': 4 } as const;
+
+/** The exchange and vendor feeds the config enables, ready to start on the ingest thread. */
+export function createFeeds(plan: EnginePlan, registry: InstrumentRegistry, clock: Clock, log: Logger, sink: (t: Tick) => void, commit: () => void): FeedAdapter[] {
+  const feeds: FeedAdapter[] = [];
+  const b = plan.config.feeds.binance;
+  if (b.enabled) {
+    const d = BINANCE_DEFAULTS[b.market];
+    const feed = new BinanceFeed(
+      {
+        ...d, market: b.market, wsUrl: b.wsUrl ?? d.wsUrl, restUrl: b.restUrl ?? d.restUrl, symbols: b.symbols, streams: b.streams, staleMs: b.staleMs,
+        backoff: { ...b.backoff, maxRetries: b.backoff.maxRetries ?? Infinity },
+      },
+      registry, clock, b.market === 'spot' ? PROVIDER_IDS.binance : PROVIDER_IDS['binance-futures'], emptyTick(), sink, commit, log,
+    );
+    feeds.push(feed);
+  }
+  return feeds;
+}
