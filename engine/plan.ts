@@ -35,6 +35,7 @@ export function feedNames(config: Config): string[] {
   if (config.feeds.simulator.enabled) feeds.push('simulator');
   if (config.feeds.publishers.enabled) feeds.push('publishers');
   if (config.feeds.binance.enabled) feeds.push(config.feeds.binance.market === 'spot' ? 'binance' : 'binance-futures');
+  if (config.feeds.kite.enabled) feeds.push('kite');
   return feeds;
 }
 

@@ -11,6 +11,8 @@ export interface RunningEngine {
   status: StatusRegion;
   ports: { http: number | null; ingest: number | null };
   threads: Map<string, SupervisedThread>;
+  /** Hands a new broker access token to the threads that use it (the daily login). */
+  setBrokerToken(broker: 'kite', accessToken: string): void;
   /** Drains the rings and stops every thread; resolves with whether all stopped cleanly in time. */
   stop(): Promise<boolean>;
 }
@@ -28,9 +30,14 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   const ports: RunningEngine['ports'] = { http: null, ingest: null };
   const started = new Set<string>();
   let notify: () => void = () => {};
+  /** The latest broker token: a restarted ingest thread gets it again, not the one from config. */
+  let kiteToken: string | null = null;
   const onEvent = (thread: string, e: ThreadEvent) => {
     if (e.type === 'listening') ports[e.service] = e.port;
-    if (e.type === 'started') started.add(thread);
+    if (e.type === 'started') {
+      started.add(thread);
+      if (thread === INGEST && kiteToken !== null) threads.get(INGEST)!.send({ type: 'broker-token', broker: 'kite', accessToken: kiteToken });
+    }
     notify();
   };
 
@@ -71,5 +78,9 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
     results.push(await threads.get(HTTP)!.stop({ type: 'stop' }, left()));
     return results.every((r) => r === 'clean');
   };
-  return { plan, status, ports, threads, stop };
+  const setBrokerToken = (broker: 'kite', accessToken: string) => {
+    kiteToken = accessToken;
+    threads.get(INGEST)!.send({ type: 'broker-token', broker, accessToken });
+  };
+  return { plan, status, ports, threads, stop, setBrokerToken };
 }

@@ -6,9 +6,10 @@ import type { EnginePlan } from '../engine/plan.js';
 import type { InstrumentRegistry } from '../engine/instruments/registry.js';
 import type { FeedAdapter } from '../engine/feeds/feed.js';
 import { BINANCE_DEFAULTS, BinanceFeed } from '../engine/feeds/binance/binance-feed.js';
+import { KITE_DEFAULTS, KiteFeed } from '../engine/feeds/kite/kite-feed.js';
 
 /** Provider ids written into every tick (u16): which feed it came from. */
-export const PROVIDER_IDS = { simulator: 1, publishers: 2, binance: 3, 'binance-futures': 4 } as const;
+export const PROVIDER_IDS = { simulator: 1, publishers: 2, binance: 3, 'binance-futures': 4, kite: 5 } as const;
 
 /** The exchange and vendor feeds the config enables, ready to start on the ingest thread. */
 export function createFeeds(plan: EnginePlan, registry: InstrumentRegistry, clock: Clock, log: Logger, sink: (t: Tick) => void, commit: () => void): FeedAdapter[] {
@@ -24,6 +25,18 @@ export function createFeeds(plan: EnginePlan, registry: InstrumentRegistry, cloc
       registry, clock, b.market === 'spot' ? PROVIDER_IDS.binance : PROVIDER_IDS['binance-futures'], emptyTick(), sink, commit, log,
     );
     feeds.push(feed);
+  }
+  const k = plan.config.feeds.kite;
+  if (k.enabled) {
+    feeds.push(
+      new KiteFeed(
+        {
+          ...KITE_DEFAULTS, url: k.url ?? KITE_DEFAULTS.url, apiKey: k.apiKey ?? '', accessToken: k.accessToken ?? '', symbols: k.symbols, mode: k.mode,
+          staleMs: k.staleMs, backoff: { ...k.backoff, maxRetries: k.backoff.maxRetries ?? Infinity },
+        },
+        registry, clock, PROVIDER_IDS.kite, emptyTick(), sink, commit, log,
+      ),
+    );
   }
   return feeds;
 }

@@ -11,6 +11,7 @@ import { InstrumentRegistry } from '../engine/instruments/registry.js';
 import { ProviderStatus } from '../engine/status/status-region.js';
 import { threadKit } from './thread-kit.js';
 import { createFeeds, PROVIDER_IDS } from './feed-factory.js';
+import { KiteFeed } from '../engine/feeds/kite/kite-feed.js';
 import { closeApp } from './uws-close.js';
 
 const kit = threadKit();
@@ -179,6 +180,10 @@ for (const a of adapters) {
 }
 
 kit.onControl((m) => {
+  if (m.type === 'broker-token') {
+    for (const a of adapters) if (a instanceof KiteFeed) a.setAccessToken(m.accessToken);
+    return;
+  }
   if (m.type !== 'stop') return;
   for (const t of timers) clearInterval(t);
   for (const a of adapters) a.stop();

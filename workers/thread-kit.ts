@@ -18,7 +18,9 @@ export type ControlMessage =
   | { type: 'drain' } // read until the input rings are empty, then exit
   | { type: 'pause' }
   | { type: 'resume' }
-  | { type: 'params'; params: unknown };
+  | { type: 'params'; params: unknown }
+  /** A new broker access token (the daily login): the Kite ticker reconnects with it. */
+  | { type: 'broker-token'; broker: 'kite'; accessToken: string };
 
 /** Messages a thread sends to the main thread. */
 export type ThreadEvent = { type: 'listening'; service: 'ingest' | 'http'; port: number } | { type: 'started' };

@@ -22,6 +22,8 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; kind: 'port' | 
   TICKRING_INGEST_PORT: { path: ['ingest', 'port'], kind: 'port' },
   TICKRING_INGEST_HOST: { path: ['ingest', 'host'], kind: 'string' },
   TICKRING_LOG_LEVEL: { path: ['log', 'level'], kind: 'string' },
+  TICKRING_KITE_API_KEY: { path: ['feeds', 'kite', 'apiKey'], kind: 'string' },
+  TICKRING_KITE_ACCESS_TOKEN: { path: ['feeds', 'kite', 'accessToken'], kind: 'string' },
 };
 
 function setPath(target: Record<string, any>, path: string[], value: unknown): void {
@@ -81,6 +83,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.TICK
     if (!p.success) problems.push(...p.error.issues.map((issue) => `strategies[${i}].params.${describe(issue, file ?? '')}`));
     else s.params = p.data as Record<string, unknown>;
   });
+  const kite = config.feeds.kite;
+  if (kite.enabled && !kite.apiKey) problems.push('feeds.kite.apiKey: the Kite feed needs an API key (set TICKRING_KITE_API_KEY)');
+  if (kite.enabled && kite.symbols.length > 0 && !config.instrumentFiles.kite) {
+    problems.push('instrumentFiles.kite: the Kite feed needs the instruments CSV to map symbols to tokens');
+  }
   if (config.supervisor.restartMaxMs < config.supervisor.restartInitialMs) {
     problems.push('supervisor.restartMaxMs: must be at least supervisor.restartInitialMs');
   }

@@ -32,6 +32,27 @@ const BINANCE_FEED_DEFAULT = {
   staleMs: 60_000, backoff: { initialMs: 250, maxMs: 30_000, multiplier: 2, jitter: 0.2 },
 };
 
+const KITE_FEED_DEFAULT = {
+  enabled: false, symbols: [] as string[], mode: 'full' as const, staleMs: 30_000, backoff: { initialMs: 500, maxMs: 30_000, multiplier: 2, jitter: 0.2 },
+};
+
+const kiteFeedConfig = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** Registry symbols (EXCHANGE:TRADINGSYMBOL) with Kite tokens: load instrumentFiles.kite. */
+    symbols: z.array(z.string()).default([]),
+    mode: z.enum(['ltp', 'quote', 'full']).default('full'),
+    /** Defaults to wss://ws.kite.trade. */
+    url: z.string().url().optional(),
+    /** From TICKRING_KITE_API_KEY; a secret, so not in the file. */
+    apiKey: z.string().optional(),
+    /** From TICKRING_KITE_ACCESS_TOKEN at start; the daily login replaces it at run time. */
+    accessToken: z.string().optional(),
+    staleMs: z.number().int().min(0).default(30_000),
+    backoff: backoffConfig.default({ initialMs: 500, maxMs: 30_000, multiplier: 2, jitter: 0.2 }),
+  })
+  .strict();
+
 const binanceFeedConfig = z
   .object({
     enabled: z.boolean().default(false),
@@ -77,9 +98,10 @@ export const configSchema = z
           .default({ enabled: true, ticksPerSecond: 1000, seed: 42 }),
         publishers: z.object({ enabled: z.boolean().default(true) }).strict().default({ enabled: true }),
         binance: binanceFeedConfig.default(BINANCE_FEED_DEFAULT),
+        kite: kiteFeedConfig.default(KITE_FEED_DEFAULT),
       })
       .strict()
-      .default({ simulator: { enabled: true, ticksPerSecond: 1000, seed: 42 }, publishers: { enabled: true }, binance: BINANCE_FEED_DEFAULT }),
+      .default({ simulator: { enabled: true, ticksPerSecond: 1000, seed: 42 }, publishers: { enabled: true }, binance: BINANCE_FEED_DEFAULT, kite: KITE_FEED_DEFAULT }),
     /** Instrument files to load into the registry (Kite instruments CSV, Binance exchangeInfo JSON). */
     instrumentFiles: z
       .object({ kite: z.string().optional(), binanceSpot: z.string().optional(), binanceFutures: z.string().optional() })
