@@ -36,6 +36,7 @@ export function feedNames(config: Config): string[] {
   if (config.feeds.publishers.enabled) feeds.push('publishers');
   if (config.feeds.binance.enabled) feeds.push(config.feeds.binance.market === 'spot' ? 'binance' : 'binance-futures');
   if (config.feeds.kite.enabled) feeds.push('kite');
+  if (config.feeds.truedata.enabled) feeds.push('truedata');
   return feeds;
 }
 

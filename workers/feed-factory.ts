@@ -7,9 +7,10 @@ import type { InstrumentRegistry } from '../engine/instruments/registry.js';
 import type { FeedAdapter } from '../engine/feeds/feed.js';
 import { BINANCE_DEFAULTS, BinanceFeed } from '../engine/feeds/binance/binance-feed.js';
 import { KITE_DEFAULTS, KiteFeed } from '../engine/feeds/kite/kite-feed.js';
+import { TrueDataFeed } from '../engine/feeds/truedata/truedata-feed.js';
 
 /** Provider ids written into every tick (u16): which feed it came from. */
-export const PROVIDER_IDS = { simulator: 1, publishers: 2, binance: 3, 'binance-futures': 4, kite: 5 } as const;
+export const PROVIDER_IDS = { simulator: 1, publishers: 2, binance: 3, 'binance-futures': 4, kite: 5, truedata: 6 } as const;
 
 /** The exchange and vendor feeds the config enables, ready to start on the ingest thread. */
 export function createFeeds(plan: EnginePlan, registry: InstrumentRegistry, clock: Clock, log: Logger, sink: (t: Tick) => void, commit: () => void): FeedAdapter[] {
@@ -35,6 +36,15 @@ export function createFeeds(plan: EnginePlan, registry: InstrumentRegistry, cloc
           staleMs: k.staleMs, backoff: { ...k.backoff, maxRetries: k.backoff.maxRetries ?? Infinity },
         },
         registry, clock, PROVIDER_IDS.kite, emptyTick(), sink, commit, log,
+      ),
+    );
+  }
+  const td = plan.config.feeds.truedata;
+  if (td.enabled) {
+    feeds.push(
+      new TrueDataFeed(
+        { url: td.url, user: td.user ?? '', password: td.password ?? '', symbols: td.symbols, staleMs: td.staleMs, backoff: { ...td.backoff, maxRetries: td.backoff.maxRetries ?? Infinity } },
+        registry, clock, PROVIDER_IDS.truedata, emptyTick(), sink, commit, log,
       ),
     );
   }

@@ -24,6 +24,8 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; kind: 'port' | 
   TICKRING_LOG_LEVEL: { path: ['log', 'level'], kind: 'string' },
   TICKRING_KITE_API_KEY: { path: ['feeds', 'kite', 'apiKey'], kind: 'string' },
   TICKRING_KITE_ACCESS_TOKEN: { path: ['feeds', 'kite', 'accessToken'], kind: 'string' },
+  TICKRING_TRUEDATA_USER: { path: ['feeds', 'truedata', 'user'], kind: 'string' },
+  TICKRING_TRUEDATA_PASSWORD: { path: ['feeds', 'truedata', 'password'], kind: 'string' },
 };
 
 function setPath(target: Record<string, any>, path: string[], value: unknown): void {
@@ -88,6 +90,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.TICK
   if (kite.enabled && kite.symbols.length > 0 && !config.instrumentFiles.kite) {
     problems.push('instrumentFiles.kite: the Kite feed needs the instruments CSV to map symbols to tokens');
   }
+  const td = config.feeds.truedata;
+  if (td.enabled && (!td.user || !td.password)) problems.push('feeds.truedata.user: the TrueData feed needs TICKRING_TRUEDATA_USER and TICKRING_TRUEDATA_PASSWORD');
   if (config.supervisor.restartMaxMs < config.supervisor.restartInitialMs) {
     problems.push('supervisor.restartMaxMs: must be at least supervisor.restartInitialMs');
   }

@@ -53,6 +53,25 @@ const kiteFeedConfig = z
   })
   .strict();
 
+const TRUEDATA_FEED_DEFAULT = {
+  enabled: false, url: 'wss://push.truedata.in:8082', symbols: [] as string[], staleMs: 15_000, backoff: { initialMs: 1000, maxMs: 30_000, multiplier: 2, jitter: 0.2, maxRetries: 5 },
+};
+
+const trueDataFeedConfig = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** wss://push.truedata.in:<your port> */
+    url: z.string().url().default('wss://push.truedata.in:8082'),
+    /** TrueData symbols, e.g. RELIANCE, NIFTY-I (the registry knows them as NSE:<symbol> or as configured instruments). */
+    symbols: z.array(z.string()).default([]),
+    /** From TICKRING_TRUEDATA_USER and TICKRING_TRUEDATA_PASSWORD. */
+    user: z.string().optional(),
+    password: z.string().optional(),
+    staleMs: z.number().int().min(0).default(15_000),
+    backoff: backoffConfig.default({ initialMs: 1000, maxMs: 30_000, multiplier: 2, jitter: 0.2, maxRetries: 5 }),
+  })
+  .strict();
+
 const binanceFeedConfig = z
   .object({
     enabled: z.boolean().default(false),
@@ -99,9 +118,13 @@ export const configSchema = z
         publishers: z.object({ enabled: z.boolean().default(true) }).strict().default({ enabled: true }),
         binance: binanceFeedConfig.default(BINANCE_FEED_DEFAULT),
         kite: kiteFeedConfig.default(KITE_FEED_DEFAULT),
+        truedata: trueDataFeedConfig.default(TRUEDATA_FEED_DEFAULT),
       })
       .strict()
-      .default({ simulator: { enabled: true, ticksPerSecond: 1000, seed: 42 }, publishers: { enabled: true }, binance: BINANCE_FEED_DEFAULT, kite: KITE_FEED_DEFAULT }),
+      .default({
+        simulator: { enabled: true, ticksPerSecond: 1000, seed: 42 }, publishers: { enabled: true }, binance: BINANCE_FEED_DEFAULT, kite: KITE_FEED_DEFAULT,
+        truedata: TRUEDATA_FEED_DEFAULT,
+      }),
     /** Instrument files to load into the registry (Kite instruments CSV, Binance exchangeInfo JSON). */
     instrumentFiles: z
       .object({ kite: z.string().optional(), binanceSpot: z.string().optional(), binanceFutures: z.string().optional() })
