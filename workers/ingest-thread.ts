@@ -131,10 +131,11 @@ if (config.feeds.publishers.enabled) {
         }
         updateState();
       },
-      close: (ws, code) => {
+      close: (ws, code, message) => {
         sockets.delete(ws);
         status.set(s.connections, sockets.size);
-        if (code === 1009) {
+        // uWS v20 closes an oversized frame's connection with 1006 and this reason (1009 in the RFC)
+        if (code === 1009 || Buffer.from(message).toString().includes('too big')) {
           decoder.reject('oversized', -1, 'frame larger than ingest.maxPayloadBytes');
           publishRejects();
         }

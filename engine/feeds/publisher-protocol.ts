@@ -12,7 +12,9 @@ import type { InstrumentRegistry } from '../instruments/registry.js';
  *   symbol  string  required, a configured instrument
  *   price   number  required, finite and > 0
  *   qty     number  optional (default 0: a quote update), finite and >= 0
- *   ts      number  optional exchange time, ms since the Unix epoch
+ *   ts      number  optional exchange time, ms since the Unix epoch; never
+ *                   more than maxFutureMs ahead, never earlier than the last
+ *                   ts of the same instrument by more than 1 s (late prints within 1 s pass)
  *   side    string  optional aggressor side: "buy" or "sell"
  *   bid, ask, bidQty, askQty   numbers, optional
  *   seq     number  optional publisher sequence
@@ -29,6 +31,7 @@ export const REJECT_REASONS = [
   'bad_qty',
   'bad_side',
   'bad_time',
+  'time_backwards',
   'bad_quote',
   'oversized',
 ] as const;
@@ -48,13 +51,17 @@ export class PublisherDecoder {
   lastErrorIndex = -1;
   lastErrorDetail = '';
   private readonly tick = emptyTick();
+  /** Last accepted exchange time per instrument (ns since the anchor). */
+  private readonly lastTs: Float64Array;
 
   constructor(
     private readonly registry: InstrumentRegistry,
     private readonly clock: Clock,
     private readonly maxFutureMs: number,
     private readonly providerId: number,
-  ) {}
+  ) {
+    this.lastTs = new Float64Array(registry.size + 1).fill(-Infinity);
+  }
 
   /** Decodes one frame and hands every valid tick to `sink`. Returns how many were accepted. Never throws. */
   decode(frame: ArrayBuffer | Uint8Array, isBinary: boolean, sink: TickSink): number {
@@ -108,6 +115,7 @@ export class PublisherDecoder {
       if (typeof ts !== 'number' || !Number.isFinite(ts) || ts <= 0) return this.reject('bad_time', index, 'ts must be ms since the epoch');
       exchangeTs = this.clock.fromEpochMs(ts);
       if (exchangeTs - recvTs > this.maxFutureMs * 1e6) return this.reject('bad_time', index, 'ts is too far in the future');
+      if (exchangeTs < this.lastTs[id] - 1e9) return this.reject('time_backwards', index, 'ts is more than 1 s before the previous tick of this symbol');
     }
     const bid = optionalPositive(m.bid);
     const ask = optionalPositive(m.ask);
@@ -117,6 +125,7 @@ export class PublisherDecoder {
       return this.reject('bad_quote', index, 'bid/ask/bidQty/askQty must be finite and >= 0, with bid <= ask');
     }
     const t = this.tick;
+    if (exchangeTs > this.lastTs[id]) this.lastTs[id] = exchangeTs;
     t.instrumentId = id;
     t.exchangeTs = exchangeTs;
     t.recvTs = recvTs;

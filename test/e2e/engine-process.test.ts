@@ -82,6 +82,20 @@ describe('engine process', () => {
     ws.close();
   });
 
+  it('an oversized frame is counted as oversized (uWS closes that connection); the engine stays up for others', async () => {
+    engine = await startEngineProcess(publishersOnly({ ingest: { maxPayloadBytes: 2048, staleAfterMs: 60_000 } }));
+    const e = engine;
+    const { ws } = await connect(e.ingestPort);
+    const closed = new Promise<number>((resolve) => ws.once('close', resolve));
+    ws.send(pack(Array.from({ length: 200 }, () => ({ symbol: 'BTCUSDT', price: 1, qty: 1 }))));
+    expect(await closed).toBe(1006);
+    await e.waitFor('oversized counted', async () => (await e.metric('tickring_ingest_rejected_total', { reason: 'oversized' })) === 1);
+    const again = await connect(e.ingestPort);
+    again.ws.send(pack({ symbol: 'BTCUSDT', price: 2, qty: 1 }));
+    await e.waitFor('a good tick accepted', async () => (await e.metric('tickring_ticks_in_total', { feed: 'publishers' })) === 1);
+    again.ws.close();
+  });
+
   it('/health/ready is 503 with reasons until a feed connects, 200 while it flows, 503 again when it stops', async () => {
     engine = await startEngineProcess(publishersOnly({ ingest: { staleAfterMs: 1000 } }));
     const e = engine;

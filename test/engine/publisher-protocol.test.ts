@@ -58,6 +58,17 @@ describe('publisher protocol', () => {
     expect(got).toHaveLength(1);
   });
 
+  it('timestamps going backwards by more than a second are rejected; a late print within a second passes', () => {
+    const { json, count, got } = setup();
+    const now = Date.now();
+    expect(json({ symbol: 'BTCUSDT', price: 1, ts: now })).toBe(1);
+    expect(json({ symbol: 'BTCUSDT', price: 1, ts: now - 500 })).toBe(1);
+    expect(json({ symbol: 'BTCUSDT', price: 1, ts: now - 5000 })).toBe(0);
+    expect(json({ symbol: 'ETHUSDT', price: 1, ts: now - 5000 })).toBe(1); // per instrument
+    expect(count('time_backwards')).toBe(1);
+    expect(got).toHaveLength(3);
+  });
+
   it('malformed frames are counted, not thrown', () => {
     const { decoder, count, sink } = setup();
     expect(decoder.decode(new TextEncoder().encode('{"symbol":'), false, sink)).toBe(0);

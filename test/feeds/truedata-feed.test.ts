@@ -108,3 +108,24 @@ describe('TrueData feed against the fake', () => {
     expect(f.counters.subscriptionExpired).toBe(false);
   });
 });
+
+describe('TrueData decoding (fuzz)', () => {
+  it('random and mutated messages never throw and never yield an invalid tick', async () => {
+    const fc = (await import('fast-check')).default;
+    const { f, ticks } = makeFeed('ws://127.0.0.1:9');
+    f.onMessage(JSON.stringify({ success: true, message: 'symbols added', symbollist: [['RELIANCE', '1000']] }));
+    const valid = JSON.stringify({ trade: ['1000', '2024-01-02T10:00:00', '1573.15', '3', '1570.4', '1175986', '1569.15', '1575', '1561.05', '1567.8', '0', '0', '1', '', '7', '1573.1', '50', '1573.2', '75'] });
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.tuple(fc.nat(valid.length - 1), fc.string({ maxLength: 5 })).map(([at, junk]) => valid.slice(0, at) + junk + valid.slice(at + junk.length)), fc.json()), (text) => {
+        expect(() => f.onMessage(text)).not.toThrow();
+      }),
+      { numRuns: 3000 },
+    );
+    for (const t of ticks) {
+      expect(t.price > 0 && Number.isFinite(t.price)).toBe(true);
+      expect(t.qty >= 0 && Number.isFinite(t.qty)).toBe(true);
+      expect(t.instrumentId).toBe(registry.id('NSE:RELIANCE'));
+    }
+    expect(f.counters.rejected).toBeGreaterThan(0);
+  });
+});

@@ -118,7 +118,8 @@ export class TrueDataFeed implements FeedAdapter {
     for (let i = 0; i < symbols.length; i += MAX_PER_REQUEST) this.socket.send(JSON.stringify({ method, symbols: symbols.slice(i, i + MAX_PER_REQUEST) }));
   }
 
-  private onMessage(text: string): void {
+  /** One text message from TrueData (the socket calls this). Never throws. */
+  onMessage(text: string): void {
     const c = this.counters;
     c.messages++;
     c.lastMessageAt = Date.now();
