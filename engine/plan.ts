@@ -37,6 +37,7 @@ export function feedNames(config: Config): string[] {
   if (config.feeds.binance.enabled) feeds.push(config.feeds.binance.market === 'spot' ? 'binance' : 'binance-futures');
   if (config.feeds.kite.enabled) feeds.push('kite');
   if (config.feeds.truedata.enabled) feeds.push('truedata');
+  if (config.feeds.replay.enabled) feeds.push('replay');
   return feeds;
 }
 

@@ -8,9 +8,10 @@ import type { FeedAdapter } from '../engine/feeds/feed.js';
 import { BINANCE_DEFAULTS, BinanceFeed } from '../engine/feeds/binance/binance-feed.js';
 import { KITE_DEFAULTS, KiteFeed } from '../engine/feeds/kite/kite-feed.js';
 import { TrueDataFeed } from '../engine/feeds/truedata/truedata-feed.js';
+import { ReplayFeed } from '../engine/feeds/replay/replay-feed.js';
 
 /** Provider ids written into every tick (u16): which feed it came from. */
-export const PROVIDER_IDS = { simulator: 1, publishers: 2, binance: 3, 'binance-futures': 4, kite: 5, truedata: 6 } as const;
+export const PROVIDER_IDS = { simulator: 1, publishers: 2, binance: 3, 'binance-futures': 4, kite: 5, truedata: 6, replay: 7 } as const;
 
 /** The exchange and vendor feeds the config enables, ready to start on the ingest thread. */
 export function createFeeds(plan: EnginePlan, registry: InstrumentRegistry, clock: Clock, log: Logger, sink: (t: Tick) => void, commit: () => void): FeedAdapter[] {
@@ -47,6 +48,10 @@ export function createFeeds(plan: EnginePlan, registry: InstrumentRegistry, cloc
         registry, clock, PROVIDER_IDS.truedata, emptyTick(), sink, commit, log,
       ),
     );
+  }
+  const r = plan.config.feeds.replay;
+  if (r.enabled && r.file) {
+    feeds.push(new ReplayFeed({ file: r.file, format: r.format, speed: r.speed, symbol: r.symbol }, registry, clock, PROVIDER_IDS.replay, emptyTick(), sink, commit, log));
   }
   return feeds;
 }

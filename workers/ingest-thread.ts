@@ -12,6 +12,7 @@ import { ProviderStatus } from '../engine/status/status-region.js';
 import { threadKit } from './thread-kit.js';
 import { createFeeds, PROVIDER_IDS } from './feed-factory.js';
 import { KiteFeed } from '../engine/feeds/kite/kite-feed.js';
+import { CaptureWriter } from '../engine/feeds/replay/capture.js';
 import { closeApp } from './uws-close.js';
 
 const kit = threadKit();
@@ -20,9 +21,13 @@ const { config } = plan;
 const writers = Object.values(plan.tickRings).map((d) => new RingWriter(d));
 const registry = new InstrumentRegistry(plan.instruments);
 
+// `tickring record`: every normalised tick also goes to the capture file
+const capture = config.capture.path ? new CaptureWriter(config.capture.path, plan.instruments.map((i) => i.symbol), clock) : null;
+
 /** Writes one tick into every consumer's ring (committed by `commitAll`). */
 function fanOut(t: Tick): void {
   t.publishTs = clock.now();
+  if (capture) capture.add(t);
   for (let i = 0; i < writers.length; i++) {
     const w = writers[i];
     if (w.claim(1) === 1) encodeTick(w, w.slot(0), t);
@@ -34,6 +39,7 @@ function commitAll(): void {
 
 const timers: NodeJS.Timeout[] = [];
 timers.push(setInterval(kit.beat, 100));
+if (capture) timers.push(setInterval(() => capture.flush(), 1000));
 
 // ------------------------------------------------------------------ simulator
 if (config.feeds.simulator.enabled) {
@@ -188,6 +194,10 @@ kit.onControl((m) => {
   if (m.type !== 'stop') return;
   for (const t of timers) clearInterval(t);
   for (const a of adapters) a.stop();
+  if (capture) {
+    capture.close();
+    log.info({ file: capture.path, ticks: capture.written }, 'capture written');
+  }
   commitAll();
   for (const ws of sockets) ws.end(1001, 'engine shutting down');
   for (const feed of plan.feeds) status.set(status.slot(`feed.${feed}.state`), ProviderStatus.Disconnected);

@@ -11,6 +11,7 @@ const USAGE = `usage: tickring <command>
 
 commands:
   start     run the engine (default): simulated feed, publishers on the ingest WebSocket
+  record F  run the engine and capture every normalised tick to file F (replay it with feeds.replay)
   bench     latency and throughput benchmarks (--quick, --only SUITE[,SUITE])
   help      this text
 
@@ -18,10 +19,11 @@ configuration: environment variables TICKRING_HTTP_PORT, TICKRING_HTTP_HOST,
 TICKRING_INGEST_PORT, TICKRING_INGEST_HOST, TICKRING_LOG_LEVEL, and an optional
 JSON file named by TICKRING_CONFIG (see README.md).`;
 
-async function start(): Promise<void> {
+async function start(capturePath?: string): Promise<void> {
   let config;
   try {
     config = loadConfig();
+    if (capturePath) config.capture.path = capturePath;
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`tickring: ${e.message}\n`);
@@ -70,6 +72,13 @@ const command = process.argv[2] ?? 'start';
 switch (command) {
   case 'start':
     await start();
+    break;
+  case 'record':
+    if (!process.argv[3]) {
+      process.stderr.write('tickring: record needs a file: tickring record FILE\n');
+      process.exit(2);
+    }
+    await start(process.argv[3]);
     break;
   case 'bench': {
     const { runBench } = await import('../bench/run.js');

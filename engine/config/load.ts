@@ -90,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.TICK
   if (kite.enabled && kite.symbols.length > 0 && !config.instrumentFiles.kite) {
     problems.push('instrumentFiles.kite: the Kite feed needs the instruments CSV to map symbols to tokens');
   }
+  if (config.feeds.replay.enabled && !config.feeds.replay.file) problems.push('feeds.replay.file: a replay needs a file (a capture, a Binance aggTrades CSV or a recorded Binance stream)');
   const td = config.feeds.truedata;
   if (td.enabled && (!td.user || !td.password)) problems.push('feeds.truedata.user: the TrueData feed needs TICKRING_TRUEDATA_USER and TICKRING_TRUEDATA_PASSWORD');
   if (config.supervisor.restartMaxMs < config.supervisor.restartInitialMs) {

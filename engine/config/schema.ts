@@ -72,6 +72,18 @@ const trueDataFeedConfig = z
   })
   .strict();
 
+const replayFeedConfig = z
+  .object({
+    enabled: z.boolean().default(false),
+    file: z.string().optional(),
+    format: z.enum(['capture', 'binance-aggtrades-csv', 'binance-stream']).optional(),
+    /** 'realtime', 'max' (as fast as possible), or a multiple of real time. */
+    speed: z.union([z.enum(['realtime', 'max']), z.number().positive()]).default('realtime'),
+    /** For aggTrades CSV files (they carry no symbol); defaults to the file name's prefix. */
+    symbol: z.string().optional(),
+  })
+  .strict();
+
 const binanceFeedConfig = z
   .object({
     enabled: z.boolean().default(false),
@@ -119,12 +131,15 @@ export const configSchema = z
         binance: binanceFeedConfig.default(BINANCE_FEED_DEFAULT),
         kite: kiteFeedConfig.default(KITE_FEED_DEFAULT),
         truedata: trueDataFeedConfig.default(TRUEDATA_FEED_DEFAULT),
+        replay: replayFeedConfig.default({ enabled: false, speed: 'realtime' }),
       })
       .strict()
       .default({
         simulator: { enabled: true, ticksPerSecond: 1000, seed: 42 }, publishers: { enabled: true }, binance: BINANCE_FEED_DEFAULT, kite: KITE_FEED_DEFAULT,
-        truedata: TRUEDATA_FEED_DEFAULT,
+        truedata: TRUEDATA_FEED_DEFAULT, replay: { enabled: false, speed: 'realtime' },
       }),
+    /** Capture every normalised tick to this file (`tickring record FILE` sets it). */
+    capture: z.object({ path: z.string().optional() }).strict().default({}),
     /** Instrument files to load into the registry (Kite instruments CSV, Binance exchangeInfo JSON). */
     instrumentFiles: z
       .object({ kite: z.string().optional(), binanceSpot: z.string().optional(), binanceFutures: z.string().optional() })

@@ -23,11 +23,12 @@ export async function startEngineProcess(
   config: Record<string, unknown> = {},
   env: Record<string, string> = {},
   how: 'node' | 'npm start' = 'node',
+  command: string[] = ['start'],
 ): Promise<EngineProcess> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tickring-e2e-'));
   const file = path.join(dir, 'tickring.json');
   writeFileSync(file, JSON.stringify(config));
-  const [cmd, args] = how === 'node' ? [process.execPath, [compiled('workers/main.js'), 'start']] : ['npm', ['start', '--silent']];
+  const [cmd, args] = how === 'node' ? [process.execPath, [compiled('workers/main.js'), ...command]] : ['npm', ['start', '--silent']];
   const child = spawn(cmd, args, {
     cwd: ROOT,
     env: { ...process.env, TICKRING_HTTP_PORT: '0', TICKRING_INGEST_PORT: '0', TICKRING_CONFIG: file, ...env },
