@@ -1,4 +1,23 @@
+import type { Tick } from '../../native-free-ringbuffer/index.js';
+import type { Clock } from '../clock.js';
+import type { InstrumentRegistry } from '../instruments/registry.js';
+import type { Logger } from '../log.js';
 import { ProviderStatus } from '../status/status-region.js';
+
+/** What the ingest thread gives every feed: where ticks go and what they refer to. */
+export interface FeedContext {
+  registry: InstrumentRegistry;
+  clock: Clock;
+  /** Written into every tick this feed produces. */
+  providerId: number;
+  /** The feed's own reusable tick (filled, then handed to `sink`). */
+  tick: Tick;
+  /** Writes a tick into every consumer's ring (claimed, not yet published). */
+  sink(t: Tick): void;
+  /** Publishes what `sink` wrote. */
+  commit(): void;
+  log: Logger;
+}
 
 /**
  * What every market-data feed adapter offers the ingest thread. Counters are

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import pino from 'pino';
+import { until } from '../helpers/until.js';
 import { emptyTick, TickKind } from '../../native-free-ringbuffer/index.js';
 import { Clock, createClockAnchor } from '../../engine/clock.js';
 import { InstrumentRegistry, parseBinanceExchangeInfo } from '../../engine/instruments/registry.js';
@@ -18,16 +19,6 @@ const log = pino({ level: 'silent' });
 const clock = new Clock(createClockAnchor());
 const spotInfo = parseBinanceExchangeInfo(JSON.parse(readFileSync(sharedData('binance-recorded/exchangeInfo.spot.json'), 'utf8')), 'BINANCE');
 const registry = new InstrumentRegistry(spotInfo);
-
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 let fake: FakeBinance;
 let feed: BinanceFeed | undefined;
@@ -45,7 +36,7 @@ function makeFeed(symbols: string[], extra: Partial<BinanceFeedOptions> = {}) {
       ...BINANCE_DEFAULTS.spot, wsUrl: fake.wsUrl, restUrl: fake.restUrl, market: 'spot', symbols, streams: ['aggTrade', 'bookTicker', 'depth'],
       staleMs: 0, backoff: { initialMs: 20, maxMs: 200, multiplier: 2, jitter: 0.2, maxRetries: Infinity }, ...extra,
     },
-    registry, clock, 7, emptyTick(), (t) => seen.set(t.instrumentId, (seen.get(t.instrumentId) ?? 0) + (t.kind === TickKind.Trade ? 1 : 0)), () => commits++, log,
+    { registry, clock, providerId: 7, tick: emptyTick(), sink: (t) => seen.set(t.instrumentId, (seen.get(t.instrumentId) ?? 0) + (t.kind === TickKind.Trade ? 1 : 0)), commit: () => commits++, log },
   );
   return { f, seen, commits: () => commits };
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
+import { until } from '../helpers/until.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { emptyTick, TickKind, type Tick } from '../../native-free-ringbuffer/index.js';
@@ -16,16 +17,6 @@ const log = pino({ level: 'silent' });
 const clock = new Clock(createClockAnchor());
 const { instruments } = parseKiteInstruments(readFileSync(sharedData('kite-mocks/instruments_all.csv'), 'utf8'));
 
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 let fake: FakeKiteTicker;
 let feed: KiteFeed | undefined;
 afterEach(async () => {
@@ -38,7 +29,7 @@ function makeFeed(registry: InstrumentRegistry, symbols: string[], token = 'day-
   const ticks: Tick[] = [];
   const f = new KiteFeed(
     { ...KITE_DEFAULTS, url: fake.url, apiKey: 'key', accessToken: token, symbols, staleMs: 0, backoff: { initialMs: 20, maxMs: 200, multiplier: 2, jitter: 0.2, maxRetries: Infinity } },
-    registry, clock, 5, emptyTick(), (t) => ticks.push({ ...t }), () => {}, log,
+    { registry, clock, providerId: 5, tick: emptyTick(), sink: (t) => ticks.push({ ...t }), commit: () => {}, log },
   );
   return { f, ticks };
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import pino from 'pino';
+import { until } from '../helpers/until.js';
 import { emptyTick, Side, TickKind, type Tick } from '../../native-free-ringbuffer/index.js';
 import { Clock, createClockAnchor } from '../../engine/clock.js';
 import { InstrumentRegistry } from '../../engine/instruments/registry.js';
@@ -13,16 +14,6 @@ import { compiled } from '../helpers/compiled.js';
 const log = pino({ level: 'silent' });
 const clock = new Clock(createClockAnchor());
 const registry = new InstrumentRegistry(['NSE:RELIANCE', 'NSE:INFY', 'NIFTY-I']);
-
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 let fake: FakeTrueData | undefined;
 let feed: TrueDataFeed | undefined;
@@ -36,7 +27,7 @@ function makeFeed(url: string, symbols = ['RELIANCE', 'NIFTY-I'], maxRetries = 5
   const ticks: Tick[] = [];
   const f = new TrueDataFeed(
     { url, user: 'trader', password: 'secret', symbols, staleMs: 0, backoff: { initialMs: 10, maxMs: 40, multiplier: 2, jitter: 0.2, maxRetries } },
-    registry, clock, 6, emptyTick(), (t) => ticks.push({ ...t }), () => {}, log,
+    { registry, clock, providerId: 6, tick: emptyTick(), sink: (t) => ticks.push({ ...t }), commit: () => {}, log },
   );
   return { f, ticks };
 }

@@ -1,10 +1,6 @@
-import type { Tick } from '../../../native-free-ringbuffer/index.js';
-import type { Clock } from '../../clock.js';
-import type { InstrumentRegistry } from '../../instruments/registry.js';
-import type { Logger } from '../../log.js';
 import { ProviderStatus } from '../../status/status-region.js';
 import { TokenBucket, type BackoffOptions } from '../backoff.js';
-import { emptyCounters, updateSkew, type FeedAdapter } from '../feed.js';
+import { emptyCounters, updateSkew, type FeedAdapter, type FeedContext } from '../feed.js';
 import { ReconnectingSocket } from '../reconnecting-socket.js';
 import { BINANCE_REJECTS, BinanceNormalizer } from './binance-normalizer.js';
 
@@ -70,16 +66,10 @@ export class BinanceFeed implements FeedAdapter {
 
   constructor(
     private readonly o: BinanceFeedOptions,
-    registry: InstrumentRegistry,
-    private readonly clock: Clock,
-    providerId: number,
-    tick: Tick,
-    private readonly sink: (t: Tick) => void,
-    private readonly commit: () => void,
-    private readonly log: Logger,
+    private readonly ctx: FeedContext,
   ) {
     this.name = o.market === 'spot' ? 'binance' : 'binance-futures';
-    this.normalizer = new BinanceNormalizer(registry, clock, o.market, providerId, tick, (symbol) => this.requestSnapshot(symbol));
+    this.normalizer = new BinanceNormalizer(ctx.registry, ctx.clock, o.market, ctx.providerId, ctx.tick, (symbol) => this.requestSnapshot(symbol));
     this.restBucket = new TokenBucket(o.restWeightPerMinute / 60, o.restWeightPerMinute / 6);
   }
 
@@ -172,12 +162,12 @@ export class BinanceFeed implements FeedAdapter {
           if (shard.socket.reconnects > 0) {
             this.counters.reconnects++;
             this.normalizer.resetBooks();
-            this.log.info({ feed: this.name, streams: shard.streams.size }, 'reconnected and resubscribed');
+            this.ctx.log.info({ feed: this.name, streams: shard.streams.size }, 'reconnected and resubscribed');
           }
         },
         onMessage: (data) => this.onMessage(data.toString()),
-        onClose: (code, reason, retryIn) => this.log.warn({ feed: this.name, code, reason, retryIn }, 'connection closed'),
-        onGiveUp: (reason) => this.log.error({ feed: this.name, reason }, 'feed unavailable'),
+        onClose: (code, reason, retryIn) => this.ctx.log.warn({ feed: this.name, code, reason, retryIn }, 'connection closed'),
+        onGiveUp: (reason) => this.ctx.log.error({ feed: this.name, reason }, 'feed unavailable'),
       },
       this.o.backoff,
       this.o.staleMs,
@@ -193,10 +183,10 @@ export class BinanceFeed implements FeedAdapter {
     if (text.startsWith('{"result"')) return; // answer to a control message
     const before = this.normalizer.ticks;
     const n = this.normalizer.onMessage(text, (t) => {
-      if (t.exchangeTs === t.exchangeTs) updateSkew(c, this.clock.toEpochMs(t.exchangeTs), this.clock.toEpochMs(t.recvTs));
-      this.sink(t);
+      if (t.exchangeTs === t.exchangeTs) updateSkew(c, this.ctx.clock.toEpochMs(t.exchangeTs), this.ctx.clock.toEpochMs(t.recvTs));
+      this.ctx.sink(t);
     });
-    if (n > 0) this.commit();
+    if (n > 0) this.ctx.commit();
     c.ticks += this.normalizer.ticks - before;
     let rejected = 0;
     for (let i = 0; i < BINANCE_REJECTS.length; i++) rejected += this.normalizer.rejected[i];
@@ -257,7 +247,7 @@ export class BinanceFeed implements FeedAdapter {
       if (!this.started) return;
       this.normalizer.onSnapshot(symbol, body);
     } catch (e) {
-      this.log.warn({ feed: this.name, symbol, err: (e as Error).message }, 'depth snapshot failed; retrying');
+      this.ctx.log.warn({ feed: this.name, symbol, err: (e as Error).message }, 'depth snapshot failed; retrying');
       if (this.started) setTimeout(() => this.requestSnapshot(symbol), 1000).unref();
     }
   }

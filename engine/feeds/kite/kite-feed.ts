@@ -1,10 +1,7 @@
-import { Side, TickKind, type Tick } from '../../../native-free-ringbuffer/index.js';
-import type { Clock } from '../../clock.js';
-import type { InstrumentRegistry } from '../../instruments/registry.js';
-import type { Logger } from '../../log.js';
+import { Side, TickKind } from '../../../native-free-ringbuffer/index.js';
 import { ProviderStatus } from '../../status/status-region.js';
 import type { BackoffOptions } from '../backoff.js';
-import { emptyCounters, updateSkew, type FeedAdapter } from '../feed.js';
+import { emptyCounters, updateSkew, type FeedAdapter, type FeedContext } from '../feed.js';
 import { ReconnectingSocket } from '../reconnecting-socket.js';
 import { decodeKiteFrame, emptyKitePacket, KiteMode, type KitePacket } from './kite-ticker-protocol.js';
 
@@ -53,17 +50,11 @@ export class KiteFeed implements FeedAdapter {
 
   constructor(
     private readonly o: KiteFeedOptions,
-    private readonly registry: InstrumentRegistry,
-    private readonly clock: Clock,
-    private readonly providerId: number,
-    private readonly tick: Tick,
-    private readonly sink: (t: Tick) => void,
-    private readonly commit: () => void,
-    private readonly log: Logger,
+    private readonly ctx: FeedContext,
   ) {
     this.token = o.accessToken;
-    this.lastVolume = new Float64Array(registry.size + 1);
-    this.lastPrice = new Float64Array(registry.size + 1);
+    this.lastVolume = new Float64Array(ctx.registry.size + 1);
+    this.lastPrice = new Float64Array(ctx.registry.size + 1);
   }
 
   start(): void {
@@ -82,14 +73,14 @@ export class KiteFeed implements FeedAdapter {
   setAccessToken(token: string): void {
     if (token === this.token) return;
     this.token = token;
-    this.log.info({ feed: this.name, connections: this.shards.length }, 'new access token: reconnecting');
+    this.ctx.log.info({ feed: this.name, connections: this.shards.length }, 'new access token: reconnecting');
     for (const s of this.shards) s.socket.reconnectNow();
   }
 
   subscribe(symbols: string[]): void {
     const tokens: number[] = [];
     for (const sym of symbols) {
-      const info = this.registry.info(this.registry.id(sym));
+      const info = this.ctx.registry.info(this.ctx.registry.id(sym));
       if (!info?.kiteToken) throw new Error(`kite: '${sym}' has no Kite instrument token in the registry (load the instruments CSV)`);
       if (!this.shards.some((s) => s.tokens.has(info.kiteToken))) tokens.push(info.kiteToken);
     }
@@ -111,7 +102,7 @@ export class KiteFeed implements FeedAdapter {
 
   unsubscribe(symbols: string[]): void {
     for (const sym of symbols) {
-      const token = this.registry.info(this.registry.id(sym))?.kiteToken;
+      const token = this.ctx.registry.info(this.ctx.registry.id(sym))?.kiteToken;
       for (const s of this.shards) {
         if (token && s.tokens.delete(token)) s.socket.send(JSON.stringify({ a: 'unsubscribe', v: [token] }));
       }
@@ -143,8 +134,8 @@ export class KiteFeed implements FeedAdapter {
           this.send(shard, [...shard.tokens]);
         },
         onMessage: (data, isBinary) => this.onMessage(data as Buffer, isBinary),
-        onClose: (code, reason, retryIn) => this.log.warn({ feed: this.name, code, reason, retryIn }, 'connection closed'),
-        onGiveUp: (reason) => this.log.error({ feed: this.name, reason }, 'feed unavailable'),
+        onClose: (code, reason, retryIn) => this.ctx.log.warn({ feed: this.name, code, reason, retryIn }, 'connection closed'),
+        onGiveUp: (reason) => this.ctx.log.error({ feed: this.name, reason }, 'feed unavailable'),
       },
       this.o.backoff,
       this.o.staleMs,
@@ -174,12 +165,12 @@ export class KiteFeed implements FeedAdapter {
     const before = c.ticks;
     const r = decodeKiteFrame(bytes, this.packet, this.onPacket);
     if (typeof r === 'string') c.rejected++;
-    if (c.ticks !== before) this.commit();
+    if (c.ticks !== before) this.ctx.commit();
   }
 
   private readonly onPacket = (p: KitePacket): void => {
     const c = this.counters;
-    const id = this.registry.idOfKiteToken(p.token);
+    const id = this.ctx.registry.idOfKiteToken(p.token);
     if (id === 0) {
       this.unknownInstruments++;
       c.rejected++;
@@ -189,10 +180,10 @@ export class KiteFeed implements FeedAdapter {
       c.rejected++;
       return;
     }
-    const t = this.tick;
+    const t = this.ctx.tick;
     t.instrumentId = id;
-    t.recvTs = this.clock.now();
-    t.exchangeTs = p.exchangeTime === p.exchangeTime ? this.clock.fromEpochMs(p.exchangeTime) : NaN;
+    t.recvTs = this.ctx.clock.now();
+    t.exchangeTs = p.exchangeTime === p.exchangeTime ? this.ctx.clock.fromEpochMs(p.exchangeTime) : NaN;
     if (p.exchangeTime === p.exchangeTime) updateSkew(c, p.exchangeTime, Date.now());
     t.price = p.lastPrice;
     const full = p.mode === KiteMode.Full && p.bidPrice[0] > 0;
@@ -208,11 +199,11 @@ export class KiteFeed implements FeedAdapter {
     const prev = this.lastPrice[id];
     t.side = !traded ? Side.Unknown : p.lastPrice >= t.ask ? Side.Buy : p.lastPrice <= t.bid ? Side.Sell : p.lastPrice > prev ? Side.Buy : p.lastPrice < prev ? Side.Sell : Side.Unknown;
     t.feedSeq = p.volume === p.volume ? p.volume : 0;
-    t.providerId = this.providerId;
+    t.providerId = this.ctx.providerId;
     t.flags = 0;
     if (p.volume === p.volume) this.lastVolume[id] = p.volume;
     this.lastPrice[id] = p.lastPrice;
     c.ticks++;
-    this.sink(t);
+    this.ctx.sink(t);
   };
 }

@@ -1,12 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Side, TICK_FLAG_REPLAY, TickKind, type Tick } from '../../../native-free-ringbuffer/index.js';
-import type { Clock } from '../../clock.js';
-import type { InstrumentRegistry } from '../../instruments/registry.js';
-import type { Logger } from '../../log.js';
 import { ProviderStatus } from '../../status/status-region.js';
 import { BINANCE_REJECTS, BinanceNormalizer } from '../binance/binance-normalizer.js';
-import { emptyCounters, type FeedAdapter } from '../feed.js';
+import { emptyCounters, type FeedAdapter, type FeedContext } from '../feed.js';
 import { readCapture } from './capture.js';
 
 /**
@@ -60,13 +57,7 @@ export class ReplayFeed implements FeedAdapter {
 
   constructor(
     private readonly o: ReplayOptions,
-    private readonly registry: InstrumentRegistry,
-    private readonly clock: Clock,
-    private readonly providerId: number,
-    private readonly tick: Tick,
-    private readonly sink: (t: Tick) => void,
-    private readonly commit: () => void,
-    private readonly log: Logger,
+    private readonly ctx: FeedContext,
   ) {
     if (!existsSync(o.file)) throw new Error(`replay file ${o.file} does not exist`);
     if (typeof o.speed === 'number' && !(o.speed > 0)) throw new Error(`replay speed must be 'realtime', 'max' or a number > 0, got ${o.speed}`);
@@ -76,7 +67,7 @@ export class ReplayFeed implements FeedAdapter {
   start(): void {
     if (this.state !== 'idle') return;
     this.events = this.load();
-    this.log.info({ feed: this.name, file: this.o.file, format: this.format, events: this.events.length, speed: this.o.speed }, 'replay starting');
+    this.ctx.log.info({ feed: this.name, file: this.o.file, format: this.format, events: this.events.length, speed: this.o.speed }, 'replay starting');
     this.state = 'playing';
     this.startWall = performance.now();
     this.startRecorded = this.events[0]?.atMs ?? 0;
@@ -122,10 +113,10 @@ export class ReplayFeed implements FeedAdapter {
       this.next++;
       if (++played === 5000) break; // yield so control messages and timers run
     }
-    this.commit();
+    this.ctx.commit();
     if (this.next >= this.events.length) {
       this.state = 'finished';
-      this.log.info({ feed: this.name, ticks: this.counters.ticks }, 'replay finished');
+      this.ctx.log.info({ feed: this.name, ticks: this.counters.ticks }, 'replay finished');
       this.finish();
       return;
     }
@@ -142,12 +133,12 @@ export class ReplayFeed implements FeedAdapter {
 
   private emit(t: Tick): void {
     t.flags |= TICK_FLAG_REPLAY;
-    t.providerId = this.providerId;
+    t.providerId = this.ctx.providerId;
     const c = this.counters;
     c.ticks++;
     c.messages++;
     c.lastMessageAt = Date.now();
-    this.sink(t);
+    this.ctx.sink(t);
   }
 
   private load(): ReplayEvent[] {
@@ -165,15 +156,15 @@ export class ReplayFeed implements FeedAdapter {
     return readCapture(this.o.file).map((c) => ({
       atMs: c.recvMs,
       run: () => {
-        const id = this.registry.id(c.instrument);
+        const id = this.ctx.registry.id(c.instrument);
         if (id === 0) {
           this.counters.rejected++;
           return;
         }
-        const t = this.tick;
+        const t = this.ctx.tick;
         t.instrumentId = id;
-        t.recvTs = this.clock.now();
-        t.exchangeTs = c.exchangeMs === c.exchangeMs ? this.clock.fromEpochMs(c.exchangeMs) : NaN;
+        t.recvTs = this.ctx.clock.now();
+        t.exchangeTs = c.exchangeMs === c.exchangeMs ? this.ctx.clock.fromEpochMs(c.exchangeMs) : NaN;
         t.price = c.price;
         t.qty = c.qty;
         t.bid = c.bid;
@@ -191,7 +182,7 @@ export class ReplayFeed implements FeedAdapter {
 
   private loadCsv(): ReplayEvent[] {
     const symbol = this.o.symbol ?? path.basename(this.o.file).split('-')[0];
-    const id = this.registry.id(symbol);
+    const id = this.ctx.registry.id(symbol);
     if (id === 0) throw new Error(`replay: symbol '${symbol}' of ${this.o.file} is not in the instrument registry`);
     const events: ReplayEvent[] = [];
     const lines = readFileSync(this.o.file, 'utf8').split(/\r?\n/);
@@ -212,10 +203,10 @@ export class ReplayFeed implements FeedAdapter {
       events.push({
         atMs: time,
         run: () => {
-          const t = this.tick;
+          const t = this.ctx.tick;
           t.instrumentId = id;
-          t.recvTs = this.clock.now();
-          t.exchangeTs = this.clock.fromEpochMs(time);
+          t.recvTs = this.ctx.clock.now();
+          t.exchangeTs = this.ctx.clock.fromEpochMs(time);
           t.price = price;
           t.qty = qty;
           t.bid = t.ask = t.bidQty = t.askQty = NaN;
@@ -233,7 +224,7 @@ export class ReplayFeed implements FeedAdapter {
   private loadStream(): ReplayEvent[] {
     const lines = readFileSync(this.o.file, 'utf8').split('\n');
     const futures = /fstream|dstream/.test(lines[0]);
-    const n = new BinanceNormalizer(this.registry, this.clock, futures ? 'futures' : 'spot', this.providerId, this.tick);
+    const n = new BinanceNormalizer(this.ctx.registry, this.ctx.clock, futures ? 'futures' : 'spot', this.ctx.providerId, this.ctx.tick);
     this.normalizer = n;
     const events: ReplayEvent[] = [];
     const snapshots = this.o.file.replace(/\.ws\.\d+\.\d+$/, '.http.0.0');

@@ -1,10 +1,7 @@
 import { Side, TickKind, type Tick } from '../../../native-free-ringbuffer/index.js';
-import type { Clock } from '../../clock.js';
-import type { InstrumentRegistry } from '../../instruments/registry.js';
-import type { Logger } from '../../log.js';
 import { ProviderStatus } from '../../status/status-region.js';
 import type { BackoffOptions } from '../backoff.js';
-import { emptyCounters, updateSkew, type FeedAdapter } from '../feed.js';
+import { emptyCounters, updateSkew, type FeedAdapter, type FeedContext } from '../feed.js';
 import { ReconnectingSocket } from '../reconnecting-socket.js';
 
 /**
@@ -50,16 +47,10 @@ export class TrueDataFeed implements FeedAdapter {
   lastRefusal = '';
 
   constructor(
-    private readonly o: TrueDataFeedOptions,
-    private readonly registry: InstrumentRegistry,
-    private readonly clock: Clock,
-    private readonly providerId: number,
-    private readonly tick: Tick,
-    private readonly sink: (t: Tick) => void,
-    private readonly commit: () => void,
-    private readonly log: Logger,
+    o: TrueDataFeedOptions,
+    private readonly ctx: FeedContext,
   ) {
-    this.lastPrice = new Float64Array(registry.size + 1);
+    this.lastPrice = new Float64Array(ctx.registry.size + 1);
     for (const s of o.symbols) this.symbols.add(s);
     this.socket = new ReconnectingSocket(
       () => `${o.url}?user=${encodeURIComponent(o.user)}&password=${encodeURIComponent(o.password)}`,
@@ -69,8 +60,8 @@ export class TrueDataFeed implements FeedAdapter {
           if (this.socket.reconnects > 0) this.counters.reconnects++;
         },
         onMessage: (data) => this.onMessage(data.toString()),
-        onClose: (code, reason, retryIn) => this.log.warn({ feed: this.name, code, reason, retryIn }, 'connection closed'),
-        onGiveUp: (reason) => this.log.error({ feed: this.name, reason }, 'feed unavailable'),
+        onClose: (code, reason, retryIn) => this.ctx.log.warn({ feed: this.name, code, reason, retryIn }, 'connection closed'),
+        onGiveUp: (reason) => this.ctx.log.error({ feed: this.name, reason }, 'feed unavailable'),
       },
       o.backoff,
       o.staleMs,
@@ -161,16 +152,16 @@ export class TrueDataFeed implements FeedAdapter {
       return;
     }
     this.counters.rejected++;
-    this.log.warn({ feed: this.name, message }, 'TrueData refused a request');
+    this.ctx.log.warn({ feed: this.name, message }, 'TrueData refused a request');
   }
 
   private mapSymbol(row: unknown[]): void {
     const symbol = String(row[0]);
     const tdId = Number(row[1]);
-    const id = this.registry.id(`NSE:${symbol}`) || this.registry.id(symbol);
+    const id = this.ctx.registry.id(`NSE:${symbol}`) || this.ctx.registry.id(symbol);
     if (id === 0) {
       this.counters.rejected++;
-      this.log.warn({ feed: this.name, symbol }, 'TrueData symbol is not in the instrument registry');
+      this.ctx.log.warn({ feed: this.name, symbol }, 'TrueData symbol is not in the instrument registry');
       return;
     }
     this.ids.set(tdId, id);
@@ -185,7 +176,7 @@ export class TrueDataFeed implements FeedAdapter {
       c.rejected++;
       return;
     }
-    const t = this.tick;
+    const t = this.ctx.tick;
     this.base(t, id, a[1]);
     const bid = Number(a[15]);
     const ask = Number(a[17]);
@@ -212,7 +203,7 @@ export class TrueDataFeed implements FeedAdapter {
       c.rejected++;
       return;
     }
-    const t = this.tick;
+    const t = this.ctx.tick;
     this.base(t, id, a[1]);
     t.bid = bid;
     t.ask = ask;
@@ -228,18 +219,18 @@ export class TrueDataFeed implements FeedAdapter {
 
   private base(t: Tick, id: number, time: unknown): void {
     t.instrumentId = id;
-    t.recvTs = this.clock.now();
+    t.recvTs = this.ctx.clock.now();
     // TrueData stamps times in IST without a zone
     const ms = typeof time === 'string' ? Date.parse(`${time}Z`) - IST_OFFSET_MS : NaN;
-    t.exchangeTs = ms === ms ? this.clock.fromEpochMs(ms) : NaN;
+    t.exchangeTs = ms === ms ? this.ctx.clock.fromEpochMs(ms) : NaN;
     if (ms === ms) updateSkew(this.counters, ms, Date.now());
-    t.providerId = this.providerId;
+    t.providerId = this.ctx.providerId;
     t.flags = 0;
   }
 
   private emit(t: Tick): void {
     this.counters.ticks++;
-    this.sink(t);
-    this.commit();
+    this.ctx.sink(t);
+    this.ctx.commit();
   }
 }
