@@ -63,6 +63,24 @@ export class FakeBinance {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** Pings every connection as Binance does; resolves with how many answered with a pong. */
+  async pingAll(timeoutMs = 1000): Promise<number> {
+    const answers = await Promise.all(
+      this.connections.map(
+        (c) =>
+          new Promise<boolean>((resolve) => {
+            const t = setTimeout(() => resolve(false), timeoutMs);
+            c.ws.once('pong', () => {
+              clearTimeout(t);
+              resolve(true);
+            });
+            c.ws.ping();
+          }),
+      ),
+    );
+    return answers.filter(Boolean).length;
+  }
+
   /** Drops every connection abruptly, as a network failure would. */
   dropAll(): void {
     for (const c of this.connections.splice(0)) c.ws.terminate();

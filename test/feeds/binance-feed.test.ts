@@ -93,6 +93,18 @@ describe('Binance feed against a fake Binance', () => {
     await until('BTCUSDT trades again', () => (seen.get(registry.id('BTCUSDT')) ?? 0) > 1);
   });
 
+  it("answers Binance's pings, and drops a silent connection after staleMs and reconnects", async () => {
+    fake = await FakeBinance.start('spot');
+    fake.speed = 1000; // the recording is over in a few tens of ms: then the stream is silent
+    const { f } = makeFeed(['NKNUSDT'], { staleMs: 400 });
+    feed = f;
+    f.start();
+    await until('connected', () => f.status() === ProviderStatus.Connected);
+    expect(await fake.pingAll()).toBe(1);
+    await until('a reconnect after silence', () => f.counters.reconnects >= 1, 5000);
+    expect(fake.connectCount).toBeGreaterThanOrEqual(2);
+  });
+
   it('keeps control messages within the connection limit (at most 5 in any second)', async () => {
     fake = await FakeBinance.start('spot');
     const { f } = makeFeed(['NKNUSDT']);
