@@ -50,28 +50,34 @@ export async function engineLatency(quick: boolean, progress: (s: string) => voi
   for (const rate of [1_000, 10_000, 100_000]) {
     progress(`engine tick-to-signal @ ${rate / 1000}k ticks/s (${(warmup + window) / 1000}s)`);
     const engine = await engineAt(rate);
-    const status: StatusRegion = engine.status;
-    await sleep(warmup);
-    const keys = ['tick_to_signal', 'ingest_to_strategy:latency-probe', 'strategy_compute:latency-probe'];
-    const before = keys.map((k) => status.histogram(k).snapshot());
-    const ticks0 = status.read('feed.simulator.ticks');
-    const drops0 = dropped(engine);
-    const t0 = performance.now();
-    await sleep(window);
-    const after = keys.map((k) => status.histogram(k).snapshot());
-    const ticks = status.read('feed.simulator.ticks') - ticks0;
-    const drops = dropped(engine) - drops0;
-    const seconds = (performance.now() - t0) / 1000;
-    await engine.stop();
-    const wait = engine.plan.config.rings.waitStrategy;
-    const names = ['tick-to-signal', 'ingest-to-strategy', 'strategy compute'];
-    keys.forEach((_, i) => {
-      const h = windowHistogram(before[i], after[i]);
-      rows.push(hopRow(`${names[i]} @ ${rate / 1000}k/s`, h, i === 0 ? ticks / seconds : h.totalCount / seconds,
-        i === 0 ? `${wait}; drops ${drops}; ${h.totalCount} samples` : ''));
-    });
+    try {
+      rows.push(...(await measureLatency(engine, rate, warmup, window)));
+    } finally {
+      await engine.stop();
+    }
   }
   return rows;
+}
+
+async function measureLatency(engine: RunningEngine, rate: number, warmup: number, window: number): Promise<BenchRow[]> {
+  const status: StatusRegion = engine.status;
+  await sleep(warmup);
+  const keys = ['tick_to_signal', 'ingest_to_strategy:latency-probe', 'strategy_compute:latency-probe'];
+  const before = keys.map((k) => status.histogram(k).snapshot());
+  const ticks0 = status.read('feed.simulator.ticks');
+  const drops0 = dropped(engine);
+  const t0 = performance.now();
+  await sleep(window);
+  const after = keys.map((k) => status.histogram(k).snapshot());
+  const ticks = status.read('feed.simulator.ticks') - ticks0;
+  const drops = dropped(engine) - drops0;
+  const seconds = (performance.now() - t0) / 1000;
+  const wait = engine.plan.config.rings.waitStrategy;
+  const names = ['tick-to-signal', 'ingest-to-strategy', 'strategy compute'];
+  return keys.map((_, i) => {
+    const h = windowHistogram(before[i], after[i]);
+    return hopRow(`${names[i]} @ ${rate / 1000}k/s`, h, i === 0 ? ticks / seconds : h.totalCount / seconds, i === 0 ? `${wait}; drops ${drops}; ${h.totalCount} samples` : '');
+  });
 }
 
 /** RSS over a long run at 10k ticks/s: growth after warm-up, in percent. */
@@ -80,13 +86,17 @@ export async function engineRss(quick: boolean, progress: (s: string) => void): 
   const engine = await engineAt(10_000);
   const samples: number[] = [];
   const started = Date.now();
-  for (let s = 1; s <= seconds; s++) {
-    await sleep(1000 - ((Date.now() - started) % 1000));
-    samples.push(process.memoryUsage().rss);
-    if (s % 10 === 0 || s === seconds) progress(`engine RSS @ 10k ticks/s: ${s}/${seconds}s, rss ${(samples[samples.length - 1] / 2 ** 20).toFixed(1)} MiB`);
+  let ticks = 0;
+  try {
+    for (let s = 1; s <= seconds; s++) {
+      await sleep(1000 - ((Date.now() - started) % 1000));
+      samples.push(process.memoryUsage().rss);
+      if (s % 10 === 0 || s === seconds) progress(`engine RSS @ 10k ticks/s: ${s}/${seconds}s, rss ${(samples[samples.length - 1] / 2 ** 20).toFixed(1)} MiB`);
+    }
+    ticks = engine.status.read('feed.simulator.ticks');
+  } finally {
+    await engine.stop();
   }
-  const ticks = engine.status.read('feed.simulator.ticks');
-  await engine.stop();
   const warm = samples.slice(Math.floor(samples.length / 5));
   const k = Math.max(3, Math.floor(warm.length / 10));
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];

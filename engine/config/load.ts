@@ -73,7 +73,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.TICK
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => describe(i, file ?? '')));
   if (problems.length || !parsed.success) throw new ConfigError(problems);
-  const config = parsed.data;
+  // zod hands out its default objects themselves: copy, so no caller's change leaks into the next load
+  const config = structuredClone(parsed.data);
 
   // Strategy parameters are validated by each strategy's own schema.
   const ids = new Set<string>();

@@ -30,6 +30,15 @@ describe('config', () => {
     expect(c.rings.waitStrategy).toBe('spin-then-park');
   });
 
+  it('each load is its own copy: changing one config never changes the defaults of the next', () => {
+    const a = loadConfig({});
+    a.feeds.simulator.enabled = false;
+    a.strategies.push({ name: 'latency-probe', id: 'x', params: {} });
+    const b = loadConfig({});
+    expect(b.feeds.simulator.enabled).toBe(true);
+    expect(b.strategies).toHaveLength(1);
+  });
+
   it('environment variables override ports and log level', () => {
     const c = loadConfig({ TICKRING_HTTP_PORT: '18080', TICKRING_INGEST_PORT: '0', TICKRING_LOG_LEVEL: 'warn' });
     expect(c.http.port).toBe(18080);
