@@ -1,5 +1,5 @@
 import { REJECT_REASONS } from '../engine/feeds/publisher-protocol.js';
-import { snapshotCountBelow, snapshotTotal } from '../engine/status/latency-histogram.js';
+import { snapshotCumulative, snapshotTotal } from '../engine/status/latency-histogram.js';
 import { RISK_HISTOGRAMS, STRATEGY_HISTOGRAMS, ThreadState } from '../engine/status/status-region.js';
 import type { EngineView } from './engine-view.js';
 
@@ -7,6 +7,8 @@ import type { EngineView } from './engine-view.js';
 export const LATENCY_BUCKETS_SECONDS = [
   1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2,
 ];
+const BUCKETS_NS = LATENCY_BUCKETS_SECONDS.map((s) => s * 1e9);
+const BUCKET_LABELS = LATENCY_BUCKETS_SECONDS.map(String);
 
 function labels(l: Record<string, string>): string {
   const parts = Object.entries(l).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
@@ -33,7 +35,8 @@ export function renderMetrics(view: EngineView): string {
     'Latency of each hop a tick takes, from the stamps written into the records.');
   const hist = (name: string, key: string, l: Record<string, string>) => {
     const snap = status.histogram(key).snapshot();
-    for (const le of LATENCY_BUCKETS_SECONDS) hop.sample({ ...l, hop: name, le: String(le) }, snapshotCountBelow(snap, le * 1e9), '_bucket');
+    const cumulative = snapshotCumulative(snap, BUCKETS_NS, new Float64Array(BUCKETS_NS.length));
+    BUCKET_LABELS.forEach((le, k) => hop.sample({ ...l, hop: name, le }, cumulative[k], '_bucket'));
     const total = snapshotTotal(snap);
     hop.sample({ ...l, hop: name, le: '+Inf' }, total, '_bucket');
     hop.sample({ ...l, hop: name }, snap[1] / 1e9, '_sum');

@@ -43,6 +43,8 @@ export function checkTargets(rows: BenchRow[]): string[] {
   if (mp) lines.push(`  ${verdict(mp.opsPerSec! >= 300_000)} ingest >= 300k ticks/s from msgpack batches: ${(mp.opsPerSec! / 1e3).toFixed(0)}k`);
   const bj = find('ingest', 'Binance JSON parse + normalise');
   if (bj) lines.push(`  ${verdict(bj.opsPerSec! >= 150_000)} Binance JSON >= 150k msgs/s: ${(bj.opsPerSec! / 1e3).toFixed(0)}k`);
+  const ready = find('http-load', 'GET /health/ready under wrk, 10k ticks/s');
+  if (ready) lines.push(`  ${verdict(ready.p99! <= 5000)} /health/ready p99 <= 5 ms while trading 10k ticks/s: ${(ready.p99! / 1000).toFixed(2)} ms`);
   const rss = rows.find((r) => r.suite === 'engine' && r.name.startsWith('RSS'));
   if (rss) {
     const growth = Number(/growth (-?[\d.]+)%/.exec(rss.note)?.[1] ?? NaN);

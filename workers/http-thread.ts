@@ -5,6 +5,7 @@
 import uWS from 'uWebSockets.js';
 import { EngineView } from '../api/engine-view.js';
 import { renderMetrics } from '../api/metrics.js';
+import { docsPage, OPENAPI } from '../api/openapi.js';
 import { threadKit } from './thread-kit.js';
 import { closeApp } from './uws-close.js';
 
@@ -34,6 +35,11 @@ const app = uWS
   .get('/metrics', (res) => {
     const text = renderMetrics(view);
     res.cork(() => res.writeStatus('200 OK').writeHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8').end(text));
+  })
+  .get('/openapi.json', (res) => json(res, '200 OK', OPENAPI))
+  .get('/docs', (res) => {
+    const html = docsPage();
+    res.cork(() => res.writeStatus('200 OK').writeHeader('Content-Type', 'text/html; charset=utf-8').end(html));
   })
   .any('/*', (res, req) => json(res, '404 Not Found', { error: 'not_found', message: `no route ${req.getMethod().toUpperCase()} ${req.getUrl()}` }))
   .listen(plan.config.http.host, plan.config.http.port, (token) => {

@@ -107,6 +107,21 @@ export function snapshotCountBelow(snapshot: Float64Array, ns: number): number {
   for (let i = 0; i < top; i++) c += snapshot[4 + i];
   return c;
 }
+/**
+ * Cumulative counts below each of the ascending bounds `ns`, in one pass over
+ * the buckets (Prometheus `le` buckets), into `out`.
+ */
+export function snapshotCumulative(snapshot: Float64Array, ns: readonly number[], out: Float64Array): Float64Array {
+  let c = 0;
+  let i = 0;
+  for (let k = 0; k < ns.length; k++) {
+    const top = bucketOf(ns[k]);
+    for (; i < top; i++) c += snapshot[4 + i];
+    out[k] = c;
+  }
+  return out;
+}
+
 export function snapshotTotal(snapshot: Float64Array): number {
   let c = 0;
   for (let i = 0; i < BUCKETS; i++) c += snapshot[4 + i];

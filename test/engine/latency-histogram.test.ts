@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { bucketHigh, bucketLow, bucketOf, BUCKETS, HISTOGRAM_SLOTS, LatencyHistogram, snapshotCountBelow } from '../../engine/status/latency-histogram.js';
+import { bucketHigh, bucketLow, bucketOf, BUCKETS, HISTOGRAM_SLOTS, LatencyHistogram, snapshotCountBelow, snapshotCumulative } from '../../engine/status/latency-histogram.js';
 
 const fresh = () => new LatencyHistogram(new SharedArrayBuffer(HISTOGRAM_SLOTS * 8), 0);
 
@@ -63,5 +63,7 @@ describe('latency histogram quantiles', () => {
     expect(snapshotCountBelow(snap, 1000)).toBe(2);
     expect(snapshotCountBelow(snap, 1_000_000)).toBe(5);
     expect(snapshotCountBelow(snap, 1e12)).toBe(6);
+    const bounds = [1000, 5000, 1_000_000, 1e12];
+    expect(Array.from(snapshotCumulative(snap, bounds, new Float64Array(4)))).toEqual(bounds.map((b) => snapshotCountBelow(snap, b)));
   });
 });

@@ -1,0 +1,111 @@
+/**
+ * The OpenAPI 3.1 description of the HTTP thread's routes. A test calls every
+ * route listed here and checks the answer against what is documented, so the
+ * document stays true.
+ */
+const reasons = { type: 'array', items: { type: 'string' } };
+const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+const provider = {
+  type: 'object',
+  required: ['name', 'status', 'available', 'stale', 'subscriptionExpired', 'messages', 'ticks', 'errors', 'reconnects', 'gaps', 'lastMessageAgeMs'],
+  properties: {
+    name: { type: 'string' },
+    status: { enum: ['DISCONNECTED', 'CONNECTING', 'CONNECTED', 'UNAVAILABLE'] },
+    available: { type: 'boolean' },
+    stale: { type: 'boolean' },
+    subscriptionExpired: { type: 'boolean' },
+    messages: { type: 'number' },
+    ticks: { type: 'number' },
+    errors: { type: 'number' },
+    reconnects: { type: 'number' },
+    gaps: { type: 'number' },
+    skewMs: { type: 'number' },
+    connections: { type: 'number' },
+    lastMessageAgeMs: { type: ['number', 'null'] },
+  },
+};
+
+const worker = {
+  type: 'object',
+  required: ['name', 'state', 'heartbeatAgeMs', 'restarts', 'rings'],
+  properties: {
+    name: { type: 'string' },
+    state: { enum: ['Starting', 'Running', 'Restarting', 'Failed', 'Stopped'] },
+    heartbeatAgeMs: { type: 'number' },
+    restarts: { type: 'number' },
+    rings: {
+      type: 'array',
+      items: { type: 'object', required: ['name', 'fill', 'capacity', 'dropped', 'gaps'], properties: { name: { type: 'string' }, fill: { type: 'number' }, capacity: { type: 'number' }, dropped: { type: 'number' }, gaps: { type: 'number' } } },
+    },
+  },
+};
+
+export const OPENAPI = {
+  openapi: '3.1.0',
+  info: {
+    title: 'tickring',
+    version: '0.1.0',
+    description: 'Health, metrics and control of the tickring trading engine. Health and metrics need no token; every other route will.',
+  },
+  paths: {
+    '/health/live': {
+      get: {
+        summary: 'Liveness: no running thread has stopped beating',
+        responses: {
+          '200': json({ type: 'object', required: ['live', 'stuck'], properties: { live: { const: true }, stuck: { type: 'array', maxItems: 0 } } }, 'alive'),
+          '503': json({ type: 'object', required: ['live', 'stuck'], properties: { live: { const: false }, stuck: { type: 'array', items: { type: 'string' } } } }, 'a thread is stuck'),
+        },
+      },
+    },
+    '/health/ready': {
+      get: {
+        summary: 'Readiness: every thread beats and at least one usable data feed',
+        responses: {
+          '200': json({ type: 'object', required: ['ready', 'reasons'], properties: { ready: { const: true }, reasons: { type: 'array', maxItems: 0 } } }, 'ready to trade'),
+          '503': json({ type: 'object', required: ['ready', 'reasons'], properties: { ready: { const: false }, reasons }, }, 'not ready, with the reasons'),
+        },
+      },
+    },
+    '/health/workers': {
+      get: { summary: 'Every thread: state, heartbeat age, restarts, its input rings', responses: { '200': json({ type: 'object', required: ['workers'], properties: { workers: { type: 'array', items: worker } } }, 'threads') } },
+    },
+    '/health/providers': {
+      get: { summary: 'Every data feed: status, freshness, counters', responses: { '200': json({ type: 'object', required: ['providers'], properties: { providers: { type: 'array', items: provider } } }, 'feeds') } },
+    },
+    '/metrics': {
+      get: {
+        summary: 'Prometheus text exposition (hop-latency histograms, counters, gauges)',
+        responses: { '200': { description: 'metrics', content: { 'text/plain': { schema: { type: 'string' } } } } },
+      },
+    },
+    '/openapi.json': {
+      get: { summary: 'This document', responses: { '200': json({ type: 'object', required: ['openapi', 'paths'] }, 'the OpenAPI document') } },
+    },
+    '/docs': {
+      get: { summary: 'A readable page of this document (no external assets)', responses: { '200': { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } } },
+    },
+  },
+} as const;
+
+const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+/** The docs page: rendered here from the document, with inline styles only. */
+export function docsPage(): string {
+  const rows = Object.entries(OPENAPI.paths)
+    .flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => {
+        const o = op as { summary: string; responses: Record<string, { description: string }> };
+        const responses = Object.entries(o.responses).map(([code, r]) => `<code>${code}</code> ${escape(r.description)}`).join('<br>');
+        return `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escape(path)}</code></td><td>${escape(o.summary)}</td><td>${responses}</td></tr>`;
+      }),
+    )
+    .join('\n');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>tickring API</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}code{background:#f4f4f4;padding:0 .2rem}</style></head>
+<body><h1>${escape(OPENAPI.info.title)} API ${escape(OPENAPI.info.version)}</h1><p>${escape(OPENAPI.info.description)}</p>
+<p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI ${OPENAPI.openapi}).</p>
+<table><thead><tr><th>method</th><th>path</th><th>what</th><th>answers</th></tr></thead><tbody>
+${rows}
+</tbody></table></body></html>`;
+}
