@@ -41,13 +41,33 @@ const worker = {
   },
 };
 
+const errorBody = {
+  type: 'object',
+  required: ['error', 'message'],
+  properties: { error: { type: 'string' }, message: { type: 'string' } },
+};
+const errors = (...codes: number[]) =>
+  Object.fromEntries(
+    codes.map((c) => [
+      String(c),
+      json(errorBody, ({ 400: 'malformed JSON or wrong field types', 401: 'no valid token, or wrong credentials', 403: 'the role is not enough', 404: 'no such strategy', 413: 'body too large', 429: 'too many login attempts (Retry-After)', 503: 'PostgreSQL or Redis unavailable: logins and control fail closed' } as Record<number, string>)[c]),
+    ]),
+  );
+const session = {
+  type: 'object',
+  required: ['accessToken', 'refreshToken', 'tokenType', 'expiresIn', 'role'],
+  properties: { accessToken: { type: 'string' }, refreshToken: { type: 'string' }, tokenType: { const: 'Bearer' }, expiresIn: { type: 'number' }, role: { enum: ['admin', 'operator', 'viewer'] } },
+};
+const bearer = [{ bearer: [] }];
+
 export const OPENAPI = {
   openapi: '3.1.0',
   info: {
     title: 'tickring',
     version: '0.1.0',
-    description: 'Health, metrics and control of the tickring trading engine. Health and metrics need no token; every other route will.',
+    description: 'Health, metrics and control of the tickring trading engine. Health, metrics and these documents need no token; every other route but login and refresh needs a bearer token and a role (viewer < operator < admin).',
   },
+  components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
   paths: {
     '/health/live': {
       get: {
@@ -77,6 +97,53 @@ export const OPENAPI = {
       get: {
         summary: 'Prometheus text exposition (hop-latency histograms, counters, gauges)',
         responses: { '200': { description: 'metrics', content: { 'text/plain': { schema: { type: 'string' } } } } },
+      },
+    },
+    '/auth/login': {
+      post: {
+        summary: 'Log in: a short-lived JWT and a refresh token (at most 10 attempts per 15 minutes per address)',
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['username', 'password'], properties: { username: { type: 'string' }, password: { type: 'string' } } } } } },
+        responses: { '200': json(session, 'logged in'), ...errors(400, 401, 413, 429, 503) },
+      },
+    },
+    '/auth/refresh': {
+      post: {
+        summary: 'Trade a refresh token for a new session (the old refresh token is spent)',
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['refreshToken'], properties: { refreshToken: { type: 'string' } } } } } },
+        responses: { '200': json(session, 'a new session'), ...errors(400, 401, 413, 503) },
+      },
+    },
+    '/auth/logout': {
+      post: { summary: 'Revoke this token (and a refresh token, if given)', security: bearer, responses: { '204': { description: 'logged out' }, ...errors(400, 401, 503) } },
+    },
+    '/auth/me': {
+      get: { summary: 'Who the token belongs to', security: bearer, responses: { '200': json({ type: 'object', required: ['username', 'role'] }, 'the user'), ...errors(401, 503) } },
+    },
+    '/admin/users/{username}/revoke': {
+      post: {
+        summary: 'Admin: refuse every token of a user issued until now',
+        security: bearer,
+        parameters: [{ name: 'username', in: 'path', required: true, schema: { type: 'string' }, example: 'ops' }],
+        responses: { '200': json({ type: 'object', required: ['user', 'revokedRefreshTokens'] }, 'revoked'), ...errors(401, 403, 503) },
+      },
+    },
+    '/control/strategies': {
+      get: { summary: 'Strategies: paused, ticks, signals (viewer)', security: bearer, responses: { '200': json({ type: 'object', required: ['strategies'] }, 'strategies'), ...errors(401, 503) } },
+    },
+    '/control/strategies/{id}/pause': {
+      post: {
+        summary: 'Operator: pause a strategy (it keeps its state, emits no signals)',
+        security: bearer,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, example: 'latency-probe' }],
+        responses: { '202': json({ type: 'object', required: ['strategy', 'action'] }, 'accepted'), ...errors(401, 403, 404, 503) },
+      },
+    },
+    '/control/strategies/{id}/resume': {
+      post: {
+        summary: 'Operator: resume a strategy',
+        security: bearer,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, example: 'latency-probe' }],
+        responses: { '202': json({ type: 'object', required: ['strategy', 'action'] }, 'accepted'), ...errors(401, 403, 404, 503) },
       },
     },
     '/openapi.json': {

@@ -1,7 +1,7 @@
 import type { Config } from '../engine/config/schema.js';
 import type { Logger } from '../engine/log.js';
 import { Clock } from '../engine/clock.js';
-import { createPlan, HTTP, INGEST, RISK, type EnginePlan } from '../engine/plan.js';
+import { createPlan, HTTP, INGEST, RISK, strategyThread, type EnginePlan } from '../engine/plan.js';
 import { StatusRegion } from '../engine/status/status-region.js';
 import { SupervisedThread } from './supervised-thread.js';
 import type { ThreadEvent } from './thread-kit.js';
@@ -34,6 +34,7 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   let kiteToken: string | null = null;
   const onEvent = (thread: string, e: ThreadEvent) => {
     if (e.type === 'listening') ports[e.service] = e.port;
+    if (e.type === 'control-request') threads.get(strategyThread(e.strategy))?.send({ type: e.action });
     if (e.type === 'started') {
       started.add(thread);
       if (thread === INGEST && kiteToken !== null) threads.get(INGEST)!.send({ type: 'broker-token', broker: 'kite', accessToken: kiteToken });

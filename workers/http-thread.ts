@@ -6,6 +6,11 @@ import uWS from 'uWebSockets.js';
 import { EngineView } from '../api/engine-view.js';
 import { renderMetrics } from '../api/metrics.js';
 import { docsPage, OPENAPI } from '../api/openapi.js';
+import { ControlApi, type ApiResponse } from '../api/control-api.js';
+import { AuthService, DEFAULT_AUTH } from '../engine/auth/auth-service.js';
+import postgres from 'postgres';
+import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
 import { threadKit } from './thread-kit.js';
 import { closeApp } from './uws-close.js';
 
@@ -13,6 +18,72 @@ const kit = threadKit();
 const { plan, log } = kit;
 const view = new EngineView(plan);
 const beat = setInterval(kit.beat, 100);
+
+// Authentication needs PostgreSQL (users, audit) and Redis (revocations, login counts).
+const { storage, auth: authConfig } = plan.config;
+const sql = storage.databaseUrl ? postgres(storage.databaseUrl, { max: 4, onnotice: () => {} }) : null;
+const redis = storage.redisUrl ? new Redis(storage.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : null;
+redis?.on('error', () => {}); // requests fail closed and say so; the client reconnects by itself
+const jwtSecret = authConfig.jwtSecret ?? randomBytes(32).toString('hex');
+const authService = sql && redis ? new AuthService(sql, redis, { ...DEFAULT_AUTH, ...authConfig, jwtSecret }) : null;
+const api = new ControlApi(view, authService, (action, strategy) => kit.send({ type: 'control-request', action, strategy }), log);
+
+function answer(res: uWS.HttpResponse, r: ApiResponse): void {
+  res.cork(() => {
+    res.writeStatus(STATUS[r.status] ?? String(r.status));
+    for (const [k, v] of Object.entries(r.headers ?? {})) res.writeHeader(k, v);
+    res.writeHeader('Cache-Control', 'no-store');
+    if (r.body === undefined) res.end();
+    else res.writeHeader('Content-Type', 'application/json').end(JSON.stringify(r.body));
+  });
+}
+const STATUS: Record<number, string> = {
+  200: '200 OK', 202: '202 Accepted', 204: '204 No Content', 400: '400 Bad Request', 401: '401 Unauthorized', 403: '403 Forbidden', 404: '404 Not Found',
+  405: '405 Method Not Allowed', 409: '409 Conflict', 413: '413 Payload Too Large', 429: '429 Too Many Requests', 500: '500 Internal Server Error', 503: '503 Service Unavailable',
+};
+
+/** The API routes: read what uWS only lends during the call, then the body, then answer (unless the client left). */
+function apiRoute(res: uWS.HttpResponse, req: uWS.HttpRequest): void {
+  const method = req.getMethod().toUpperCase();
+  const path = req.getUrl();
+  const authorization = req.getHeader('authorization');
+  const length = Number(req.getHeader('content-length') || 0);
+  const chunked = req.getHeader('transfer-encoding') !== '';
+  const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
+  let aborted = false;
+  res.onAborted(() => (aborted = true));
+  const run = (body: unknown) =>
+    void api.handle({ method, path, authorization, ip, body }).then((r) => {
+      if (!aborted) answer(res, r);
+    });
+  // uWS calls onData only when there is a body
+  if (length === 0 && !chunked) return run(undefined);
+  const max = authConfig.maxBodyBytes;
+  if (length > max) return answer(res, { status: 413, body: { error: 'payload_too_large', message: `bodies are limited to ${max} bytes` } });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let refused = false;
+  res.onData((chunk, last) => {
+    if (refused) return;
+    size += chunk.byteLength;
+    if (size > max) {
+      refused = true;
+      return answer(res, { status: 413, body: { error: 'payload_too_large', message: `bodies are limited to ${max} bytes` } });
+    }
+    chunks.push(Buffer.from(chunk.slice(0))); // uWS reuses the chunk's memory
+    if (!last) return;
+    const text = Buffer.concat(chunks).toString();
+    let body: unknown;
+    if (text.length > 0) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return answer(res, { status: 400, body: { error: 'malformed_json', message: 'the body is not valid JSON' } });
+      }
+    }
+    run(body);
+  });
+}
 
 function json(res: uWS.HttpResponse, status: string, body: unknown): void {
   res.cork(() => {
@@ -41,6 +112,9 @@ const app = uWS
     const html = docsPage();
     res.cork(() => res.writeStatus('200 OK').writeHeader('Content-Type', 'text/html; charset=utf-8').end(html));
   })
+  .any('/auth/*', apiRoute)
+  .any('/admin/*', apiRoute)
+  .any('/control/*', apiRoute)
   .any('/*', (res, req) => json(res, '404 Not Found', { error: 'not_found', message: `no route ${req.getMethod().toUpperCase()} ${req.getUrl()}` }))
   .listen(plan.config.http.host, plan.config.http.port, (token) => {
     if (!token) {
@@ -54,6 +128,7 @@ kit.onControl((m) => {
   if (m.type !== 'stop' && m.type !== 'drain') return;
   clearInterval(beat);
   closeApp(app);
-  process.exit(0);
+  redis?.disconnect();
+  void (sql ? sql.end({ timeout: 1 }) : Promise.resolve()).finally(() => process.exit(0));
 });
 kit.send({ type: 'started' });

@@ -6,11 +6,15 @@
 import { ConfigError, loadConfig } from '../engine/config/load.js';
 import { createLogger } from '../engine/log.js';
 import { startEngine } from './engine-runner.js';
+import { openStorage, createUserFromCli } from './storage-cli.js';
 
 const USAGE = `usage: tickring <command>
 
 commands:
   start     run the engine (default): simulated feed, publishers on the ingest WebSocket
+  migrate   bring the PostgreSQL schema up to date (DATABASE_URL)
+  user create --username NAME [--admin | --role admin|operator|viewer]
+            add a user; the password is read from stdin
   record F  run the engine and capture every normalised tick to file F (replay it with feeds.replay)
   bench     latency and throughput benchmarks (--quick, --only SUITE[,SUITE])
   help      this text
@@ -32,6 +36,20 @@ async function start(capturePath?: string): Promise<void> {
     throw e;
   }
   const log = createLogger(config.log.level, 'main');
+  if (config.storage.databaseUrl) {
+    try {
+      const storage = await openStorage(config);
+      const applied = await storage.migrate();
+      if (applied.length) log.info({ applied }, 'database migrated');
+      if ((await storage.userCount()) === 0) log.warn('no users yet: create the first admin with `tickring user create --admin --username NAME` (the password is read from stdin)');
+      await storage.close();
+    } catch (e) {
+      log.fatal({ err: (e as Error).message }, 'cannot prepare the database');
+      process.exit(1);
+    }
+  } else {
+    log.warn('DATABASE_URL is not set: the control API and logins are unavailable (health and metrics work)');
+  }
   let engine;
   try {
     engine = await startEngine(config, log);
@@ -68,6 +86,15 @@ async function start(capturePath?: string): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
+function loadConfigOrExit() {
+  try {
+    return loadConfig();
+  } catch (e) {
+    process.stderr.write(`tickring: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
 const command = process.argv[2] ?? 'start';
 switch (command) {
   case 'start':
@@ -80,6 +107,15 @@ switch (command) {
     }
     await start(process.argv[3]);
     break;
+  case 'migrate': {
+    const storage = await openStorage(loadConfigOrExit());
+    const applied = await storage.migrate();
+    process.stdout.write(applied.length ? `applied migrations ${applied.join(', ')}\n` : 'schema is up to date\n');
+    await storage.close();
+    break;
+  }
+  case 'user':
+    process.exit(await createUserFromCli(loadConfigOrExit(), process.argv.slice(3)));
   case 'bench': {
     const { runBench } = await import('../bench/run.js');
     await runBench(process.argv.slice(3));

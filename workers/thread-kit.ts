@@ -23,7 +23,11 @@ export type ControlMessage =
   | { type: 'broker-token'; broker: 'kite'; accessToken: string };
 
 /** Messages a thread sends to the main thread. */
-export type ThreadEvent = { type: 'listening'; service: 'ingest' | 'http'; port: number } | { type: 'started' };
+export type ThreadEvent =
+  | { type: 'listening'; service: 'ingest' | 'http'; port: number }
+  | { type: 'started' }
+  /** The HTTP thread asks the main thread to act on a strategy (after authorising it). */
+  | { type: 'control-request'; action: 'pause' | 'resume'; strategy: string };
 
 export interface ThreadKit {
   data: ThreadData;

@@ -26,6 +26,9 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; kind: 'port' | 
   TICKRING_KITE_ACCESS_TOKEN: { path: ['feeds', 'kite', 'accessToken'], kind: 'string' },
   TICKRING_TRUEDATA_USER: { path: ['feeds', 'truedata', 'user'], kind: 'string' },
   TICKRING_TRUEDATA_PASSWORD: { path: ['feeds', 'truedata', 'password'], kind: 'string' },
+  DATABASE_URL: { path: ['storage', 'databaseUrl'], kind: 'string' },
+  REDIS_URL: { path: ['storage', 'redisUrl'], kind: 'string' },
+  TICKRING_JWT_SECRET: { path: ['auth', 'jwtSecret'], kind: 'string' },
 };
 
 function setPath(target: Record<string, any>, path: string[], value: unknown): void {

@@ -138,6 +138,23 @@ export const configSchema = z
         simulator: { enabled: true, ticksPerSecond: 1000, seed: 42 }, publishers: { enabled: true }, binance: BINANCE_FEED_DEFAULT, kite: KITE_FEED_DEFAULT,
         truedata: TRUEDATA_FEED_DEFAULT, replay: { enabled: false, speed: 'realtime' },
       }),
+    /** PostgreSQL and Redis (DATABASE_URL, REDIS_URL). Authentication and the control API need both. */
+    storage: z.object({ databaseUrl: z.string().optional(), redisUrl: z.string().optional() }).strict().default({}),
+    auth: z
+      .object({
+        /** TICKRING_JWT_SECRET; without it tokens are signed with a per-process secret and do not survive a restart. */
+        jwtSecret: z.string().min(32, 'at least 32 characters').optional(),
+        accessTtlSec: z.number().int().min(30).max(86_400).default(900),
+        refreshTtlSec: z.number().int().min(60).default(7 * 86_400),
+        loginLimit: z.number().int().min(1).default(10),
+        loginWindowSec: z.number().int().min(1).default(900),
+        /** Largest request body the HTTP API takes (413 beyond). */
+        maxBodyBytes: z.number().int().min(256).default(64 * 1024),
+        /** Prefix of the Redis keys (several engines or environments on one Redis). */
+        redisPrefix: z.string().min(1).default('tickring:'),
+      })
+      .strict()
+      .default({ accessTtlSec: 900, refreshTtlSec: 7 * 86_400, loginLimit: 10, loginWindowSec: 900, maxBodyBytes: 64 * 1024, redisPrefix: 'tickring:' }),
     /** Capture every normalised tick to this file (`tickring record FILE` sets it). */
     capture: z.object({ path: z.string().optional() }).strict().default({}),
     /** Instrument files to load into the registry (Kite instruments CSV, Binance exchangeInfo JSON). */

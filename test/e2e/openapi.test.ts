@@ -17,20 +17,28 @@ describe('OpenAPI document', () => {
     let checked = 0;
     for (const [path, ops] of Object.entries<any>(doc.paths)) {
       for (const [method, op] of Object.entries<any>(ops)) {
-        const res = await fetch(`http://127.0.0.1:${engine.httpPort}${path}`, { method: method.toUpperCase() });
+        // path parameters take their documented examples; no token, no body
+        const url = path.replace(/\{(\w+)\}/g, (_: string, name: string) => op.parameters.find((p: any) => p.name === name).example);
+        const res = await fetch(`http://127.0.0.1:${engine.httpPort}${url}`, { method: method.toUpperCase() });
         const documented = op.responses[String(res.status)];
         expect(documented, `${method} ${path} answered ${res.status}, not documented`).toBeDefined();
-        const type = res.headers.get('content-type')!.split(';')[0];
-        expect(Object.keys(documented.content), `${method} ${path}`).toContain(type);
         const text = await res.text();
+        const type = (res.headers.get('content-type') ?? '').split(';')[0];
+        if (documented.content) expect(Object.keys(documented.content), `${method} ${path}`).toContain(type);
         const schema = documented.content[type].schema;
+        if (!documented.content) {
+          expect(text).toBe('');
+          checked++;
+          continue;
+        }
         const body = type === 'application/json' ? JSON.parse(text) : text;
         const validate = ajv.compile(schema);
         expect(validate(body), `${method} ${path}: ${JSON.stringify(validate.errors)}`).toBe(true);
         checked++;
       }
     }
-    expect(checked).toBe(7);
+    expect(checked).toBe(Object.values<any>(doc.paths).reduce((n, ops) => n + Object.keys(ops).length, 0));
+    expect(checked).toBe(15);
   });
 
   it('the docs page lists every route and loads nothing from elsewhere', async () => {

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { AuthError, roleAtLeast, type AuthService, type Principal, type Role } from '../engine/auth/auth-service.js';
+import type { Logger } from '../engine/log.js';
+import type { EngineView } from './engine-view.js';
+
+/**
+ * The authenticated API: login, refresh, logout, admin revocation, and the
+ * control of the running engine. Only /health/* and /metrics are open; every
+ * route here needs a bearer token, except login and refresh, and a role
+ * (viewer < operator < admin). Every control action goes to the audit log.
+ * Transport-free: the HTTP thread parses requests and writes the answers.
+ */
+export interface ApiRequest {
+  method: string;
+  path: string;
+  authorization: string;
+  ip: string;
+  /** Parsed JSON body (undefined when empty). */
+  body: unknown;
+}
+
+export interface ApiResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type ControlRequest = (action: 'pause' | 'resume', strategy: string) => void;
+
+const credentials = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict();
+const refreshBody = z.object({ refreshToken: z.string().min(1).max(512) }).strict();
+const logoutBody = z.object({ refreshToken: z.string().min(1).max(512).optional() }).strict().optional();
+
+const error = (status: number, code: string, message: string, headers?: Record<string, string>): ApiResponse => ({ status, body: { error: code, message }, headers });
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (!r.success) throw new AuthError(400, 'bad_request', r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  return r.data;
+}
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  role: Role | null;
+  run(req: ApiRequest, p: Principal | null, m: RegExpExecArray): Promise<ApiResponse>;
+}
+
+export class ControlApi {
+  private readonly routes: Route[];
+
+  constructor(view: EngineView, private readonly auth: AuthService | null, private readonly control: ControlRequest, private readonly log: Logger) {
+    const strategies = () => view.plan.config.strategies.map((s) => s.id ?? s.name);
+    this.routes = [
+      {
+        method: 'POST', pattern: /^\/auth\/login$/, role: null,
+        run: async (req) => {
+          const { username, password } = parse(credentials, req.body);
+          const session = await this.need().login(username, password, req.ip);
+          await this.need().audit(username, 'auth.login', {}, req.ip);
+          return { status: 200, body: session };
+        },
+      },
+      { method: 'POST', pattern: /^\/auth\/refresh$/, role: null, run: async (req) => ({ status: 200, body: await this.need().refresh(parse(refreshBody, req.body).refreshToken) }) },
+      {
+        method: 'POST', pattern: /^\/auth\/logout$/, role: 'viewer',
+        run: async (req, p) => {
+          await this.need().logout(p!, parse(logoutBody, req.body)?.refreshToken);
+          await this.need().audit(p!.username, 'auth.logout', {}, req.ip);
+          return { status: 204 };
+        },
+      },
+      { method: 'GET', pattern: /^\/auth\/me$/, role: 'viewer', run: async (_req, p) => ({ status: 200, body: { username: p!.username, role: p!.role } }) },
+      {
+        method: 'POST', pattern: /^\/admin\/users\/([a-zA-Z0-9._-]{2,64})\/revoke$/, role: 'admin',
+        run: async (req, p, m) => {
+          const refreshTokens = await this.need().revokeUser(m[1]);
+          await this.need().audit(p!.username, 'admin.revoke', { user: m[1], refreshTokens }, req.ip);
+          return { status: 200, body: { user: m[1], revokedRefreshTokens: refreshTokens } };
+        },
+      },
+      {
+        method: 'GET', pattern: /^\/control\/strategies$/, role: 'viewer',
+        run: async () => ({
+          status: 200,
+          body: { strategies: strategies().map((id) => ({ id, paused: view.status.read(`strategy.${id}.paused`) === 1, ticks: view.status.read(`strategy.${id}.ticks`), signals: view.status.read(`strategy.${id}.signals`) })) },
+        }),
+      },
+      {
+        method: 'POST', pattern: /^\/control\/strategies\/([a-z0-9-]{1,32})\/(pause|resume)$/, role: 'operator',
+        run: async (req, p, m) => {
+          const [, id, action] = m;
+          if (!strategies().includes(id)) return error(404, 'unknown_strategy', `no strategy '${id}': running ${strategies().join(', ')}`);
+          this.control(action as 'pause' | 'resume', id);
+          await this.need().audit(p!.username, `strategy.${action}`, { strategy: id }, req.ip);
+          return { status: 202, body: { strategy: id, action } };
+        },
+      },
+    ];
+  }
+
+  async handle(req: ApiRequest): Promise<ApiResponse> {
+    const matches = this.routes.filter((r) => r.pattern.test(req.path));
+    if (matches.length === 0) return error(404, 'not_found', `no route ${req.method} ${req.path}`);
+    const route = matches.find((r) => r.method === req.method);
+    if (!route) return error(405, 'method_not_allowed', `${req.path} takes ${matches.map((r) => r.method).join(', ')}`, { Allow: matches.map((r) => r.method).join(', ') });
+    try {
+      let principal: Principal | null = null;
+      if (route.role) {
+        const token = /^Bearer (\S+)$/.exec(req.authorization)?.[1];
+        if (!token) return error(401, 'unauthorized', 'this route needs a bearer token (POST /auth/login)', { 'WWW-Authenticate': 'Bearer' });
+        principal = await this.need().verify(token);
+        if (!roleAtLeast(principal.role, route.role)) return error(403, 'forbidden', `this route needs the ${route.role} role; you are ${principal.role}`);
+      }
+      return await route.run(req, principal, route.pattern.exec(req.path)!);
+    } catch (e) {
+      if (e instanceof AuthError) return error(e.status, e.code, e.message, e.retryAfterSec ? { 'Retry-After': String(e.retryAfterSec) } : undefined);
+      this.log.error({ err: e, path: req.path }, 'control API failed');
+      return error(500, 'internal', 'internal error (logged)');
+    }
+  }
+
+  private need(): AuthService {
+    if (!this.auth) throw new AuthError(503, 'auth_unavailable', 'authentication needs PostgreSQL and Redis: set DATABASE_URL and REDIS_URL');
+    return this.auth;
+  }
+}

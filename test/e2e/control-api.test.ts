@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import postgres from 'postgres';
+import { compiled } from '../helpers/compiled.js';
+import { freshDatabase, REDIS_URL, testPrefix } from '../helpers/services.js';
+import { startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+
+const SECRET = 's'.repeat(48);
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let engine: EngineProcess;
+let env: Record<string, string>;
+
+/** `tickring user create ...` with the password on stdin, as an operator would run it. */
+function createUser(args: string[], password: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [compiled('workers/main.js'), 'user', 'create', ...args], { env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, out }));
+    child.stdin.end(`${password}\n`);
+  });
+}
+
+async function call(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string } = {}) {
+  const res = await fetch(`http://127.0.0.1:${engine.httpPort}${path}`, {
+    method,
+    headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...(opts.body !== undefined || opts.raw ? { 'content-type': 'application/json' } : {}) },
+    body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+}
+const login = async (username: string, password: string) => (await call('POST', '/auth/login', { body: { username, password } })).body;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  env = { DATABASE_URL: db.url, REDIS_URL, TICKRING_JWT_SECRET: SECRET };
+  engine = await startEngineProcess({ auth: { redisPrefix: testPrefix() } }, env);
+  await engine.waitFor('ready', async () => (await engine.get('/health/ready')).status === 200);
+});
+afterAll(async () => {
+  await engine?.stop();
+  await db?.drop();
+});
+
+describe('control API with real authentication (PostgreSQL, Redis)', () => {
+  it('says how to create the first admin, and the command does it, reading the password from stdin', async () => {
+    expect(engine.logs.some((l) => /no users yet: create the first admin with `tickring user create --admin/.test(l.msg ?? ''))).toBe(true);
+    expect(await createUser(['--admin', '--username', 'root'], 'root password 123')).toMatchObject({ code: 0, out: 'created user root (admin)\n' });
+    expect(await createUser(['--role', 'operator', '--username', 'ops'], 'ops password 1234')).toMatchObject({ code: 0 });
+    expect(await createUser(['--username', 'watcher'], 'watcher password 1')).toMatchObject({ code: 0 });
+    expect((await createUser(['--username', 'weak'], 'short')).out).toMatch(/at least 12 characters/);
+  });
+
+  it('only health and metrics answer without a token', async () => {
+    expect((await engine.get('/health/ready')).status).toBe(200);
+    expect((await engine.get('/metrics')).status).toBe(200);
+    for (const [method, path] of [['GET', '/auth/me'], ['GET', '/control/strategies'], ['POST', '/control/strategies/latency-probe/pause'], ['POST', '/admin/users/ops/revoke']]) {
+      const r = await call(method, path);
+      expect(r.status, `${method} ${path}`).toBe(401);
+      expect(r.body.error).toBe('unauthorized');
+    }
+  });
+
+  it('login, me, refresh, logout; a logged-out token is refused', async () => {
+    const s = await login('root', 'root password 123');
+    expect(s).toMatchObject({ tokenType: 'Bearer', role: 'admin', expiresIn: 900 });
+    expect((await call('GET', '/auth/me', { token: s.accessToken })).body).toEqual({ username: 'root', role: 'admin' });
+    const next = (await call('POST', '/auth/refresh', { body: { refreshToken: s.refreshToken } })).body;
+    expect(next.accessToken).toBeDefined();
+    expect((await call('POST', '/auth/refresh', { body: { refreshToken: s.refreshToken } })).status).toBe(401); // rotated
+    expect((await call('POST', '/auth/logout', { token: next.accessToken, body: { refreshToken: next.refreshToken } })).status).toBe(204);
+    expect((await call('GET', '/auth/me', { token: next.accessToken })).body.error).toBe('token_revoked');
+  });
+
+  it('roles: a viewer cannot pause (403), an operator can, and the strategy is paused; every action is audited', async () => {
+    const viewer = await login('watcher', 'watcher password 1');
+    const ops = await login('ops', 'ops password 1234');
+    const denied = await call('POST', '/control/strategies/latency-probe/pause', { token: viewer.accessToken });
+    expect(denied).toMatchObject({ status: 403, body: { error: 'forbidden' } });
+    expect((await call('POST', '/control/strategies/nope/pause', { token: ops.accessToken })).status).toBe(404);
+    expect((await call('POST', '/control/strategies/latency-probe/pause', { token: ops.accessToken })).status).toBe(202);
+    await engine.waitFor('paused', async () => (await engine.metric('tickring_strategy_paused', { strategy: 'latency-probe' })) === 1);
+    const list = await call('GET', '/control/strategies', { token: viewer.accessToken });
+    expect(list.body.strategies[0]).toMatchObject({ id: 'latency-probe', paused: true });
+    expect((await call('POST', '/control/strategies/latency-probe/resume', { token: ops.accessToken })).status).toBe(202);
+    await engine.waitFor('resumed', async () => (await engine.metric('tickring_strategy_paused', { strategy: 'latency-probe' })) === 0);
+    const sql = postgres(db.url, { max: 1 });
+    const rows = await sql`SELECT actor, action, detail FROM audit_log WHERE action LIKE 'strategy.%' ORDER BY id`;
+    await sql.end();
+    expect(rows.map((r) => [r.actor, r.action, r.detail.strategy])).toEqual([['ops', 'strategy.pause', 'latency-probe'], ['ops', 'strategy.resume', 'latency-probe']]);
+  });
+
+  it('admin revocation: the user is logged out everywhere; only an admin may do it', async () => {
+    const ops = await login('ops', 'ops password 1234');
+    const root = await login('root', 'root password 123');
+    expect((await call('POST', '/admin/users/ops/revoke', { token: ops.accessToken })).status).toBe(403);
+    expect((await call('POST', '/admin/users/ops/revoke', { token: root.accessToken })).body).toMatchObject({ user: 'ops' });
+    expect((await call('GET', '/auth/me', { token: ops.accessToken })).body.error).toBe('token_revoked');
+    expect((await call('POST', '/auth/refresh', { body: { refreshToken: ops.refreshToken } })).status).toBe(401);
+  });
+
+  it('bad input: malformed JSON 400, wrong types 400 naming the field, oversized 413, unknown 404, wrong method 405, all JSON', async () => {
+    expect(await call('POST', '/auth/login', { raw: '{"username": ' })).toMatchObject({ status: 400, body: { error: 'malformed_json' } });
+    const wrong = await call('POST', '/auth/login', { body: { username: 42, password: 'x' } });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.message).toMatch(/^username: /);
+    expect(await call('POST', '/auth/login', { raw: JSON.stringify({ username: 'root', password: 'x'.repeat(70_000) }) })).toMatchObject({ status: 413, body: { error: 'payload_too_large' } });
+    expect(await call('GET', '/control/nothing-here')).toMatchObject({ status: 404, body: { error: 'not_found' } });
+    expect(await call('GET', '/auth/login')).toMatchObject({ status: 405, body: { error: 'method_not_allowed' } });
+  });
+
+  it('the 11th login attempt from one address in 15 minutes is refused with 429 and Retry-After', async () => {
+    // earlier tests made 5 counted logins from this address (refused bodies never reach the counter)
+    let status = 0;
+    let attempts = 0;
+    let retryAfter: string | null = null;
+    while (status !== 429 && attempts < 20) {
+      const r = await call('POST', '/auth/login', { body: { username: 'root', password: 'wrong password!!' } });
+      status = r.status;
+      retryAfter = r.headers.get('retry-after');
+      attempts++;
+    }
+    expect(status).toBe(429);
+    expect(Number(retryAfter)).toBeGreaterThan(800);
+    // attempts 6 to 10 are refused as wrong passwords (401), the 11th with 429
+    expect(attempts).toBe(6);
+  });
+});
