@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AuthError, roleAtLeast, type AuthService, type Principal, type Role } from '../engine/auth/auth-service.js';
 import type { Logger } from '../engine/log.js';
 import type { EngineView } from './engine-view.js';
+import { KiteSessionError, type KiteSessions } from '../engine/brokers/kite/kite-session.js';
 
 /**
  * The authenticated API: login, refresh, logout, admin revocation, and the
@@ -15,6 +16,8 @@ export interface ApiRequest {
   path: string;
   authorization: string;
   ip: string;
+  /** The query string, without the '?'. */
+  query: string;
   /** Parsed JSON body (undefined when empty). */
   body: unknown;
 }
@@ -25,11 +28,14 @@ export interface ApiResponse {
   headers?: Record<string, string>;
 }
 
-export type ControlRequest = (action: 'pause' | 'resume', strategy: string) => void;
+/** What the API asks the rest of the engine to do (through the main thread). */
+export type ControlAction = { action: 'pause' | 'resume'; strategy: string } | { action: 'broker-token'; broker: 'kite'; accessToken: string };
+export type ControlRequest = (a: ControlAction) => void;
 
 const credentials = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict();
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(512) }).strict();
 const logoutBody = z.object({ refreshToken: z.string().min(1).max(512).optional() }).strict().optional();
+const kiteSessionBody = z.object({ requestToken: z.string().regex(/^[A-Za-z0-9]{1,128}$/, 'a Kite request token') }).strict();
 
 const error = (status: number, code: string, message: string, headers?: Record<string, string>): ApiResponse => ({ status, body: { error: code, message }, headers });
 
@@ -49,7 +55,13 @@ interface Route {
 export class ControlApi {
   private readonly routes: Route[];
 
-  constructor(view: EngineView, private readonly auth: AuthService | null, private readonly control: ControlRequest, private readonly log: Logger) {
+  constructor(
+    view: EngineView,
+    private readonly auth: AuthService | null,
+    private readonly control: ControlRequest,
+    private readonly log: Logger,
+    private readonly kite: KiteSessions | null = null,
+  ) {
     const strategies = () => view.plan.config.strategies.map((s) => s.id ?? s.name);
     this.routes = [
       {
@@ -91,12 +103,43 @@ export class ControlApi {
         run: async (req, p, m) => {
           const [, id, action] = m;
           if (!strategies().includes(id)) return error(404, 'unknown_strategy', `no strategy '${id}': running ${strategies().join(', ')}`);
-          this.control(action as 'pause' | 'resume', id);
+          this.control({ action: action as 'pause' | 'resume', strategy: id });
           await this.need().audit(p!.username, `strategy.${action}`, { strategy: id }, req.ip);
           return { status: 202, body: { strategy: id, action } };
         },
       },
+      {
+        method: 'GET', pattern: /^\/broker\/kite\/login-url$/, role: 'operator',
+        run: async (_req, p) => ({ status: 200, body: { url: (await this.needKite().loginUrl(p!.username)).url } }),
+      },
+      {
+        // Kite redirects the browser here: no bearer token can come along, the one-time state stands in for it
+        method: 'GET', pattern: /^\/broker\/kite\/callback$/, role: null,
+        run: async (req) => {
+          const q = new URLSearchParams(req.query);
+          if (q.get('status') !== 'success' || !q.get('request_token')) return error(400, 'login_failed', `Kite login did not succeed (status ${q.get('status') ?? 'missing'})`);
+          const user = await this.needKite().takeState(q.get('state') ?? '');
+          return this.exchange(q.get('request_token')!, user, req.ip);
+        },
+      },
+      {
+        method: 'POST', pattern: /^\/broker\/kite\/session$/, role: 'operator',
+        run: async (req, p) => this.exchange(parse(kiteSessionBody, req.body).requestToken, p!.username, req.ip),
+      },
     ];
+  }
+
+  /** One submission: Kite session stored in Redis, the Kite Ticker (and later the broker) given the new token. */
+  private async exchange(requestToken: string, user: string, ip: string): Promise<ApiResponse> {
+    const session = await this.needKite().exchange(requestToken);
+    this.control({ action: 'broker-token', broker: 'kite', accessToken: session.accessToken });
+    await this.need().audit(user, 'broker.kite.login', { kiteUser: session.userId }, ip);
+    return { status: 200, body: { broker: 'kite', userId: session.userId, loginTime: session.loginTime } };
+  }
+
+  private needKite(): KiteSessions {
+    if (!this.kite) throw new AuthError(503, 'kite_unavailable', 'the Kite login needs kite.apiKey, kite.apiSecret (TICKRING_KITE_API_KEY, TICKRING_KITE_API_SECRET) and Redis');
+    return this.kite;
   }
 
   async handle(req: ApiRequest): Promise<ApiResponse> {
@@ -115,6 +158,7 @@ export class ControlApi {
       return await route.run(req, principal, route.pattern.exec(req.path)!);
     } catch (e) {
       if (e instanceof AuthError) return error(e.status, e.code, e.message, e.retryAfterSec ? { 'Retry-After': String(e.retryAfterSec) } : undefined);
+      if (e instanceof KiteSessionError) return error(e.code === 'bad_state' ? 400 : 502, e.code, e.message);
       this.log.error({ err: e, path: req.path }, 'control API failed');
       return error(500, 'internal', 'internal error (logged)');
     }

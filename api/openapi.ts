@@ -50,7 +50,7 @@ const errors = (...codes: number[]) =>
   Object.fromEntries(
     codes.map((c) => [
       String(c),
-      json(errorBody, ({ 400: 'malformed JSON or wrong field types', 401: 'no valid token, or wrong credentials', 403: 'the role is not enough', 404: 'no such strategy', 413: 'body too large', 429: 'too many login attempts (Retry-After)', 503: 'PostgreSQL or Redis unavailable: logins and control fail closed' } as Record<number, string>)[c]),
+      json(errorBody, ({ 400: 'malformed JSON or wrong field types', 401: 'no valid token, or wrong credentials', 403: 'the role is not enough', 404: 'no such strategy', 502: 'Kite refused the request token', 413: 'body too large', 429: 'too many login attempts (Retry-After)', 503: 'PostgreSQL or Redis unavailable: logins and control fail closed' } as Record<number, string>)[c]),
     ]),
   );
 const session = {
@@ -144,6 +144,27 @@ export const OPENAPI = {
         security: bearer,
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, example: 'latency-probe' }],
         responses: { '202': json({ type: 'object', required: ['strategy', 'action'] }, 'accepted'), ...errors(401, 403, 404, 503) },
+      },
+    },
+    '/broker/kite/login-url': {
+      get: {
+        summary: "Operator: Zerodha's login URL for today's session (carries a one-time state)",
+        security: bearer,
+        responses: { '200': json({ type: 'object', required: ['url'], properties: { url: { type: 'string' } } }, 'the URL to open'), ...errors(401, 403, 503) },
+      },
+    },
+    '/broker/kite/callback': {
+      get: {
+        summary: 'Where Kite redirects after login (request_token, status, state): exchanges the token; no bearer token (the state stands in)',
+        responses: { '200': json({ type: 'object', required: ['broker', 'userId'] }, 'logged in: Redis, the broker and the Kite Ticker have the new token'), ...errors(400, 502, 503) },
+      },
+    },
+    '/broker/kite/session': {
+      post: {
+        summary: 'Operator: submit a request token by hand',
+        security: bearer,
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['requestToken'], properties: { requestToken: { type: 'string' } } } } } },
+        responses: { '200': json({ type: 'object', required: ['broker', 'userId'] }, 'logged in'), ...errors(400, 401, 403, 502, 503) },
       },
     },
     '/openapi.json': {

@@ -34,7 +34,10 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   let kiteToken: string | null = null;
   const onEvent = (thread: string, e: ThreadEvent) => {
     if (e.type === 'listening') ports[e.service] = e.port;
-    if (e.type === 'control-request') threads.get(strategyThread(e.strategy))?.send({ type: e.action });
+    if (e.type === 'control-request') {
+      if (e.action === 'broker-token') setBrokerToken(e.broker, e.accessToken);
+      else threads.get(strategyThread(e.strategy))?.send({ type: e.action });
+    }
     if (e.type === 'started') {
       started.add(thread);
       if (thread === INGEST && kiteToken !== null) threads.get(INGEST)!.send({ type: 'broker-token', broker: 'kite', accessToken: kiteToken });
@@ -43,6 +46,10 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   };
 
   const threads = new Map<string, SupervisedThread>();
+  function setBrokerToken(broker: 'kite', accessToken: string): void {
+    kiteToken = accessToken;
+    threads.get(INGEST)!.send({ type: 'broker-token', broker, accessToken });
+  }
   for (const name of plan.threads) {
     const file = name === INGEST ? 'ingest-thread.js' : name === RISK ? 'risk-thread.js' : name === HTTP ? 'http-thread.js' : 'strategy-thread.js';
     threads.set(name, new SupervisedThread(name, entry(file), plan, status, log, onEvent, () => clock.now()));
@@ -79,9 +86,6 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
     results.push(await threads.get(HTTP)!.stop({ type: 'stop' }, left()));
     return results.every((r) => r === 'clean');
   };
-  const setBrokerToken = (broker: 'kite', accessToken: string) => {
-    kiteToken = accessToken;
-    threads.get(INGEST)!.send({ type: 'broker-token', broker, accessToken });
-  };
+
   return { plan, status, ports, threads, stop, setBrokerToken };
 }

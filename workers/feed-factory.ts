@@ -31,7 +31,7 @@ export function createFeeds(plan: EnginePlan, registry: InstrumentRegistry, cloc
   if (k.enabled) {
     feeds.push(
       new KiteFeed(
-        { ...KITE_DEFAULTS, url: k.url ?? KITE_DEFAULTS.url, apiKey: k.apiKey ?? '', accessToken: k.accessToken ?? '', symbols: k.symbols, mode: k.mode, staleMs: k.staleMs, backoff: { ...k.backoff, maxRetries: retries(k.backoff.maxRetries) } },
+        { ...KITE_DEFAULTS, url: k.url ?? KITE_DEFAULTS.url, apiKey: plan.config.kite.apiKey ?? '', accessToken: plan.config.kite.accessToken ?? '', symbols: k.symbols, mode: k.mode, staleMs: k.staleMs, backoff: { ...k.backoff, maxRetries: retries(k.backoff.maxRetries) } },
         ctx(PROVIDER_IDS.kite),
       ),
     );

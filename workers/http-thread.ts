@@ -11,6 +11,7 @@ import { AuthService, DEFAULT_AUTH } from '../engine/auth/auth-service.js';
 import postgres from 'postgres';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
+import { KiteSessions } from '../engine/brokers/kite/kite-session.js';
 import { threadKit } from './thread-kit.js';
 import { closeApp } from './uws-close.js';
 
@@ -26,7 +27,12 @@ const redis = storage.redisUrl ? new Redis(storage.redisUrl, { maxRetriesPerRequ
 redis?.on('error', () => {}); // requests fail closed and say so; the client reconnects by itself
 const jwtSecret = authConfig.jwtSecret ?? randomBytes(32).toString('hex');
 const authService = sql && redis ? new AuthService(sql, redis, { ...DEFAULT_AUTH, ...authConfig, jwtSecret }) : null;
-const api = new ControlApi(view, authService, (action, strategy) => kit.send({ type: 'control-request', action, strategy }), log);
+const kiteConfig = plan.config.kite;
+const kiteSessions =
+  redis && kiteConfig.apiKey && kiteConfig.apiSecret
+    ? new KiteSessions({ apiKey: kiteConfig.apiKey, apiSecret: kiteConfig.apiSecret, restUrl: kiteConfig.restUrl, loginUrl: kiteConfig.loginUrl, redisPrefix: authConfig.redisPrefix }, redis)
+    : null;
+const api = new ControlApi(view, authService, (a) => kit.send({ type: 'control-request', ...a }), log, kiteSessions);
 
 function answer(res: uWS.HttpResponse, r: ApiResponse): void {
   res.cork(() => {
@@ -46,6 +52,7 @@ const STATUS: Record<number, string> = {
 function apiRoute(res: uWS.HttpResponse, req: uWS.HttpRequest): void {
   const method = req.getMethod().toUpperCase();
   const path = req.getUrl();
+  const query = req.getQuery() ?? '';
   const authorization = req.getHeader('authorization');
   const length = Number(req.getHeader('content-length') || 0);
   const chunked = req.getHeader('transfer-encoding') !== '';
@@ -53,7 +60,7 @@ function apiRoute(res: uWS.HttpResponse, req: uWS.HttpRequest): void {
   let aborted = false;
   res.onAborted(() => (aborted = true));
   const run = (body: unknown) =>
-    void api.handle({ method, path, authorization, ip, body }).then((r) => {
+    void api.handle({ method, path, authorization, ip, query, body }).then((r) => {
       if (!aborted) answer(res, r);
     });
   // uWS calls onData only when there is a body
@@ -115,6 +122,7 @@ const app = uWS
   .any('/auth/*', apiRoute)
   .any('/admin/*', apiRoute)
   .any('/control/*', apiRoute)
+  .any('/broker/*', apiRoute)
   .any('/*', (res, req) => json(res, '404 Not Found', { error: 'not_found', message: `no route ${req.getMethod().toUpperCase()} ${req.getUrl()}` }))
   .listen(plan.config.http.host, plan.config.http.port, (token) => {
     if (!token) {

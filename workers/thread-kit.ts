@@ -3,6 +3,7 @@ import { Clock } from '../engine/clock.js';
 import { createLogger, type Logger } from '../engine/log.js';
 import type { EnginePlan } from '../engine/plan.js';
 import { StatusRegion } from '../engine/status/status-region.js';
+import type { ControlAction } from '../api/control-api.js';
 
 /** What every thread receives at spawn. */
 export interface ThreadData {
@@ -26,8 +27,8 @@ export type ControlMessage =
 export type ThreadEvent =
   | { type: 'listening'; service: 'ingest' | 'http'; port: number }
   | { type: 'started' }
-  /** The HTTP thread asks the main thread to act on a strategy (after authorising it). */
-  | { type: 'control-request'; action: 'pause' | 'resume'; strategy: string };
+  /** The HTTP thread asks the main thread to act (after authorising it). */
+  | ({ type: 'control-request' } & ControlAction);
 
 export interface ThreadKit {
   data: ThreadData;

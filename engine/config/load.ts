@@ -22,8 +22,9 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; kind: 'port' | 
   TICKRING_INGEST_PORT: { path: ['ingest', 'port'], kind: 'port' },
   TICKRING_INGEST_HOST: { path: ['ingest', 'host'], kind: 'string' },
   TICKRING_LOG_LEVEL: { path: ['log', 'level'], kind: 'string' },
-  TICKRING_KITE_API_KEY: { path: ['feeds', 'kite', 'apiKey'], kind: 'string' },
-  TICKRING_KITE_ACCESS_TOKEN: { path: ['feeds', 'kite', 'accessToken'], kind: 'string' },
+  TICKRING_KITE_API_KEY: { path: ['kite', 'apiKey'], kind: 'string' },
+  TICKRING_KITE_API_SECRET: { path: ['kite', 'apiSecret'], kind: 'string' },
+  TICKRING_KITE_ACCESS_TOKEN: { path: ['kite', 'accessToken'], kind: 'string' },
   TICKRING_TRUEDATA_USER: { path: ['feeds', 'truedata', 'user'], kind: 'string' },
   TICKRING_TRUEDATA_PASSWORD: { path: ['feeds', 'truedata', 'password'], kind: 'string' },
   DATABASE_URL: { path: ['storage', 'databaseUrl'], kind: 'string' },
@@ -90,7 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.TICK
     else s.params = p.data as Record<string, unknown>;
   });
   const kite = config.feeds.kite;
-  if (kite.enabled && !kite.apiKey) problems.push('feeds.kite.apiKey: the Kite feed needs an API key (set TICKRING_KITE_API_KEY)');
+  if (kite.enabled && !config.kite.apiKey) problems.push('kite.apiKey: the Kite feed needs an API key (set TICKRING_KITE_API_KEY)');
   if (kite.enabled && kite.symbols.length > 0 && !config.instrumentFiles.kite) {
     problems.push('instrumentFiles.kite: the Kite feed needs the instruments CSV to map symbols to tokens');
   }

@@ -44,10 +44,6 @@ const kiteFeedConfig = z
     mode: z.enum(['ltp', 'quote', 'full']).default('full'),
     /** Defaults to wss://ws.kite.trade. */
     url: z.string().url().optional(),
-    /** From TICKRING_KITE_API_KEY; a secret, so not in the file. */
-    apiKey: z.string().optional(),
-    /** From TICKRING_KITE_ACCESS_TOKEN at start; the daily login replaces it at run time. */
-    accessToken: z.string().optional(),
     staleMs: z.number().int().min(0).default(30_000),
     backoff: backoffConfig.default({ initialMs: 500, maxMs: 30_000, multiplier: 2, jitter: 0.2 }),
   })
@@ -138,6 +134,20 @@ export const configSchema = z
         simulator: { enabled: true, ticksPerSecond: 1000, seed: 42 }, publishers: { enabled: true }, binance: BINANCE_FEED_DEFAULT, kite: KITE_FEED_DEFAULT,
         truedata: TRUEDATA_FEED_DEFAULT, replay: { enabled: false, speed: 'realtime' },
       }),
+    /** Zerodha Kite Connect, shared by the Kite Ticker feed and the daily login. */
+    kite: z
+      .object({
+        /** TICKRING_KITE_API_KEY */
+        apiKey: z.string().optional(),
+        /** TICKRING_KITE_API_SECRET: for the daily login's token exchange */
+        apiSecret: z.string().optional(),
+        /** TICKRING_KITE_ACCESS_TOKEN at start; the daily login replaces it at run time */
+        accessToken: z.string().optional(),
+        restUrl: z.string().url().default('https://api.kite.trade'),
+        loginUrl: z.string().url().default('https://kite.zerodha.com/connect/login'),
+      })
+      .strict()
+      .default({ restUrl: 'https://api.kite.trade', loginUrl: 'https://kite.zerodha.com/connect/login' }),
     /** PostgreSQL and Redis (DATABASE_URL, REDIS_URL). Authentication and the control API need both. */
     storage: z.object({ databaseUrl: z.string().optional(), redisUrl: z.string().optional() }).strict().default({}),
     auth: z

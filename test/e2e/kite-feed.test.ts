@@ -31,6 +31,6 @@ describe('engine with the Kite Ticker feed (against the fake ticker)', () => {
   });
 
   it('refuses to start the Kite feed without an API key, naming the variable', async () => {
-    await expect(startEngineProcess({ feeds: { kite: { enabled: true } } })).rejects.toThrow(/feeds\.kite\.apiKey: .*TICKRING_KITE_API_KEY/);
+    await expect(startEngineProcess({ feeds: { kite: { enabled: true } } })).rejects.toThrow(/kite\.apiKey: .*TICKRING_KITE_API_KEY/);
   });
 });
