@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AuthError, roleAtLeast, type AuthService, type Principal, type Role } from '../engine/auth/auth-service.js';
 import type { Logger } from '../engine/log.js';
 import type { EngineView } from './engine-view.js';
+import { strategyFactory } from '../engine/strategies/catalog.js';
 import { KiteSessionError, type KiteSessions } from '../engine/brokers/kite/kite-session.js';
 
 /**
@@ -29,12 +30,17 @@ export interface ApiResponse {
 }
 
 /** What the API asks the rest of the engine to do (through the main thread). */
-export type ControlAction = { action: 'pause' | 'resume'; strategy: string } | { action: 'broker-token'; broker: 'kite'; accessToken: string };
+export type ControlAction =
+  | { action: 'pause' | 'resume'; strategy: string }
+  | { action: 'params'; strategy: string; params: Record<string, unknown> }
+  | { action: 'subscribe' | 'unsubscribe'; feed: string; symbols: string[] }
+  | { action: 'broker-token'; broker: 'kite'; accessToken: string };
 export type ControlRequest = (a: ControlAction) => void;
 
 const credentials = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict();
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(512) }).strict();
 const logoutBody = z.object({ refreshToken: z.string().min(1).max(512).optional() }).strict().optional();
+const symbolsBody = z.object({ symbols: z.array(z.string().min(1).max(64)).min(1).max(5000) }).strict();
 const kiteSessionBody = z.object({ requestToken: z.string().regex(/^[A-Za-z0-9]{1,128}$/, 'a Kite request token') }).strict();
 
 const error = (status: number, code: string, message: string, headers?: Record<string, string>): ApiResponse => ({ status, body: { error: code, message }, headers });
@@ -106,6 +112,29 @@ export class ControlApi {
           this.control({ action: action as 'pause' | 'resume', strategy: id });
           await this.need().audit(p!.username, `strategy.${action}`, { strategy: id }, req.ip);
           return { status: 202, body: { strategy: id, action } };
+        },
+      },
+      {
+        method: 'PUT', pattern: /^\/control\/strategies\/([a-z0-9-]{1,32})\/params$/, role: 'operator',
+        run: async (req, p, m) => {
+          const cfg = view.plan.config.strategies.find((x) => (x.id ?? x.name) === m[1]);
+          if (!cfg) return error(404, 'unknown_strategy', `no strategy '${m[1]}': running ${strategies().join(', ')}`);
+          // validated here with the strategy's own schema, so a bad value never reaches its thread
+          const params = parse(strategyFactory(cfg.name).params as z.ZodType<Record<string, unknown>>, req.body);
+          this.control({ action: 'params', strategy: m[1], params });
+          await this.need().audit(p!.username, 'strategy.params', { strategy: m[1], params }, req.ip);
+          return { status: 202, body: { strategy: m[1], params } };
+        },
+      },
+      {
+        method: 'POST', pattern: /^\/control\/feeds\/([a-z-]{1,32})\/(subscribe|unsubscribe)$/, role: 'operator',
+        run: async (req, p, m) => {
+          const [, feed, action] = m;
+          if (!view.plan.feeds.includes(feed)) return error(404, 'unknown_feed', `no feed '${feed}': running ${view.plan.feeds.join(', ')}`);
+          const { symbols } = parse(symbolsBody, req.body);
+          this.control({ action: action as 'subscribe' | 'unsubscribe', feed, symbols });
+          await this.need().audit(p!.username, `feed.${action}`, { feed, symbols }, req.ip);
+          return { status: 202, body: { feed, action, symbols } };
         },
       },
       {

@@ -50,7 +50,7 @@ const errors = (...codes: number[]) =>
   Object.fromEntries(
     codes.map((c) => [
       String(c),
-      json(errorBody, ({ 400: 'malformed JSON or wrong field types', 401: 'no valid token, or wrong credentials', 403: 'the role is not enough', 404: 'no such strategy', 502: 'Kite refused the request token', 413: 'body too large', 429: 'too many login attempts (Retry-After)', 503: 'PostgreSQL or Redis unavailable: logins and control fail closed' } as Record<number, string>)[c]),
+      json(errorBody, ({ 400: 'malformed JSON or wrong field types', 401: 'no valid token, or wrong credentials', 403: 'the role is not enough', 404: 'no such strategy or feed', 502: 'Kite refused the request token', 413: 'body too large', 429: 'too many login attempts (Retry-After)', 503: 'PostgreSQL or Redis unavailable: logins and control fail closed' } as Record<number, string>)[c]),
     ]),
   );
 const session = {
@@ -144,6 +144,33 @@ export const OPENAPI = {
         security: bearer,
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, example: 'latency-probe' }],
         responses: { '202': json({ type: 'object', required: ['strategy', 'action'] }, 'accepted'), ...errors(401, 403, 404, 503) },
+      },
+    },
+    '/control/strategies/{id}/params': {
+      put: {
+        summary: "Operator: change a strategy's parameters at run time (validated by the strategy's own schema)",
+        security: bearer,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, example: 'latency-probe' }],
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+        responses: { '202': json({ type: 'object', required: ['strategy', 'params'] }, 'accepted'), ...errors(400, 401, 403, 404, 503) },
+      },
+    },
+    '/control/feeds/{feed}/subscribe': {
+      post: {
+        summary: 'Operator: subscribe symbols on a running feed',
+        security: bearer,
+        parameters: [{ name: 'feed', in: 'path', required: true, schema: { type: 'string' }, example: 'binance' }],
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['symbols'], properties: { symbols: { type: 'array', items: { type: 'string' } } } } } } },
+        responses: { '202': json({ type: 'object', required: ['feed', 'action', 'symbols'] }, 'accepted'), ...errors(400, 401, 403, 404, 503) },
+      },
+    },
+    '/control/feeds/{feed}/unsubscribe': {
+      post: {
+        summary: 'Operator: unsubscribe symbols on a running feed',
+        security: bearer,
+        parameters: [{ name: 'feed', in: 'path', required: true, schema: { type: 'string' }, example: 'binance' }],
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['symbols'], properties: { symbols: { type: 'array', items: { type: 'string' } } } } } } },
+        responses: { '202': json({ type: 'object', required: ['feed', 'action', 'symbols'] }, 'accepted'), ...errors(400, 401, 403, 404, 503) },
       },
     },
     '/broker/kite/login-url': {

@@ -5,6 +5,7 @@ import { createPlan, HTTP, INGEST, RISK, strategyThread, type EnginePlan } from 
 import { StatusRegion } from '../engine/status/status-region.js';
 import { SupervisedThread } from './supervised-thread.js';
 import type { ThreadEvent } from './thread-kit.js';
+import type { ControlAction } from '../api/control-api.js';
 
 export interface RunningEngine {
   plan: EnginePlan;
@@ -34,10 +35,7 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   let kiteToken: string | null = null;
   const onEvent = (thread: string, e: ThreadEvent) => {
     if (e.type === 'listening') ports[e.service] = e.port;
-    if (e.type === 'control-request') {
-      if (e.action === 'broker-token') setBrokerToken(e.broker, e.accessToken);
-      else threads.get(strategyThread(e.strategy))?.send({ type: e.action });
-    }
+    if (e.type === 'control-request') routeControl(e);
     if (e.type === 'started') {
       started.add(thread);
       if (thread === INGEST && kiteToken !== null) threads.get(INGEST)!.send({ type: 'broker-token', broker: 'kite', accessToken: kiteToken });
@@ -46,6 +44,21 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   };
 
   const threads = new Map<string, SupervisedThread>();
+  /** Control actions the HTTP thread authorised, to the thread that carries them out. */
+  function routeControl(a: ControlAction): void {
+    switch (a.action) {
+      case 'broker-token':
+        return setBrokerToken(a.broker, a.accessToken);
+      case 'subscribe':
+      case 'unsubscribe':
+        return threads.get(INGEST)?.send({ type: a.action, feed: a.feed, symbols: a.symbols });
+      case 'params':
+        return threads.get(strategyThread(a.strategy))?.send({ type: 'params', params: a.params });
+      case 'pause':
+      case 'resume':
+        return threads.get(strategyThread(a.strategy))?.send({ type: a.action });
+    }
+  }
   function setBrokerToken(broker: 'kite', accessToken: string): void {
     kiteToken = accessToken;
     threads.get(INGEST)!.send({ type: 'broker-token', broker, accessToken });

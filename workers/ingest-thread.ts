@@ -187,6 +187,18 @@ for (const a of adapters) {
 }
 
 kit.onControl((m) => {
+  if (m.type === 'subscribe' || m.type === 'unsubscribe') {
+    const feed = adapters.find((a) => a.name === m.feed);
+    try {
+      if (!feed) throw new Error(`feed ${m.feed} takes no subscriptions here`);
+      if (m.type === 'subscribe') feed.subscribe(m.symbols);
+      else feed.unsubscribe(m.symbols);
+      log.info({ feed: m.feed, action: m.type, symbols: m.symbols.length }, 'subscriptions changed');
+    } catch (e) {
+      log.warn({ feed: m.feed, action: m.type, err: (e as Error).message }, 'subscription change refused');
+    }
+    return;
+  }
   if (m.type === 'broker-token') {
     for (const a of adapters) if (a instanceof KiteFeed) a.setAccessToken(m.accessToken);
     return;

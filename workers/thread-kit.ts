@@ -21,7 +21,9 @@ export type ControlMessage =
   | { type: 'resume' }
   | { type: 'params'; params: unknown }
   /** A new broker access token (the daily login): the Kite ticker reconnects with it. */
-  | { type: 'broker-token'; broker: 'kite'; accessToken: string };
+  | { type: 'broker-token'; broker: 'kite'; accessToken: string }
+  /** Subscribe or unsubscribe symbols on a running feed (ingest thread). */
+  | { type: 'subscribe' | 'unsubscribe'; feed: string; symbols: string[] };
 
 /** Messages a thread sends to the main thread. */
 export type ThreadEvent =

@@ -4,11 +4,14 @@ import postgres from 'postgres';
 import { compiled } from '../helpers/compiled.js';
 import { freshDatabase, REDIS_URL, testPrefix } from '../helpers/services.js';
 import { startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+import { FakeBinance } from '../fakes/fake-binance.js';
+import { sharedData } from '../helpers/shared-data.js';
 
 const SECRET = 's'.repeat(48);
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let engine: EngineProcess;
 let env: Record<string, string>;
+let binance: FakeBinance;
 
 /** `tickring user create ...` with the password on stdin, as an operator would run it. */
 function createUser(args: string[], password: string): Promise<{ code: number; out: string }> {
@@ -36,11 +39,20 @@ const login = async (username: string, password: string) => (await call('POST', 
 beforeAll(async () => {
   db = await freshDatabase();
   env = { DATABASE_URL: db.url, REDIS_URL, TICKRING_JWT_SECRET: SECRET };
-  engine = await startEngineProcess({ auth: { redisPrefix: testPrefix() } }, env);
+  binance = await FakeBinance.start('futures');
+  engine = await startEngineProcess(
+    {
+      auth: { redisPrefix: testPrefix() },
+      feeds: { binance: { enabled: true, market: 'futures', symbols: ['SUSHIUSDT'], streams: ['aggTrade'], wsUrl: binance.wsUrl, restUrl: binance.restUrl } },
+      instrumentFiles: { binanceFutures: sharedData('binance-recorded/exchangeInfo.futures.json') },
+    },
+    env,
+  );
   await engine.waitFor('ready', async () => (await engine.get('/health/ready')).status === 200);
 });
 afterAll(async () => {
   await engine?.stop();
+  await binance?.close();
   await db?.drop();
 });
 
@@ -92,6 +104,18 @@ describe('control API with real authentication (PostgreSQL, Redis)', () => {
     expect(rows.map((r) => [r.actor, r.action, r.detail.strategy])).toEqual([['ops', 'strategy.pause', 'latency-probe'], ['ops', 'strategy.resume', 'latency-probe']]);
   });
 
+  it('an operator changes strategy parameters (validated by the strategy) and subscribes symbols on a live feed', async () => {
+    const ops = await login('ops', 'ops password 1234');
+    const bad = await call('PUT', '/control/strategies/latency-probe/params', { token: ops.accessToken, body: { every: 0 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toMatch(/^every: /);
+    expect((await call('PUT', '/control/strategies/latency-probe/params', { token: ops.accessToken, body: { every: 7 } })).status).toBe(202);
+    await engine.waitFor('params applied in the strategy thread', async () => engine.logs.some((l) => l.thread === 'strategy:latency-probe' && l.msg === 'strategy parameters changed' && l.params?.every === 7));
+    expect((await call('POST', '/control/feeds/nope/subscribe', { token: ops.accessToken, body: { symbols: ['X'] } })).status).toBe(404);
+    expect((await call('POST', '/control/feeds/binance-futures/subscribe', { token: ops.accessToken, body: { symbols: ['AKROUSDT'] } })).status).toBe(202);
+    await engine.waitFor('SUBSCRIBE at the exchange', async () => binance.controlMessages.some((c) => c.msg.method === 'SUBSCRIBE' && c.msg.params.includes('akrousdt@aggTrade')));
+  });
+
   it('admin revocation: the user is logged out everywhere; only an admin may do it', async () => {
     const ops = await login('ops', 'ops password 1234');
     const root = await login('root', 'root password 123');
@@ -112,7 +136,7 @@ describe('control API with real authentication (PostgreSQL, Redis)', () => {
   });
 
   it('the 11th login attempt from one address in 15 minutes is refused with 429 and Retry-After', async () => {
-    // earlier tests made 5 counted logins from this address (refused bodies never reach the counter)
+    // earlier tests made 6 counted logins from this address (refused bodies never reach the counter)
     let status = 0;
     let attempts = 0;
     let retryAfter: string | null = null;
@@ -124,7 +148,7 @@ describe('control API with real authentication (PostgreSQL, Redis)', () => {
     }
     expect(status).toBe(429);
     expect(Number(retryAfter)).toBeGreaterThan(800);
-    // attempts 6 to 10 are refused as wrong passwords (401), the 11th with 429
-    expect(attempts).toBe(6);
+    // attempts 7 to 10 are refused as wrong passwords (401), the 11th with 429
+    expect(attempts).toBe(5);
   });
 });
