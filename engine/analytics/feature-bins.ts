@@ -91,3 +91,25 @@ export function partitionByBin(data: BinnedFeatures, index: Int32Array, from: nu
   }
   return mid;
 }
+
+/** Turns `node` into a split on (feature, bin): partitions its samples, then grows both children. */
+export function split(
+  tree: SerializedTree,
+  node: number,
+  data: BinnedFeatures,
+  index: Int32Array,
+  from: number,
+  to: number,
+  feature: number,
+  bin: number,
+  grow: (from: number, to: number) => number,
+): number {
+  const mid = partitionByBin(data, index, from, to, feature, bin);
+  tree.feature[node] = feature;
+  tree.threshold[node] = data.edges[feature][bin];
+  const left = grow(from, mid);
+  const right = grow(mid, to);
+  tree.left[node] = left;
+  tree.right[node] = right;
+  return node;
+}

@@ -1,5 +1,5 @@
 import { Random } from '../random.js';
-import { addNode, binFeatures, leafOf, newTree, partitionByBin, type BinnedFeatures, type SerializedTree } from './feature-bins.js';
+import { addNode, binFeatures, leafOf, newTree, split, type BinnedFeatures, type SerializedTree } from './feature-bins.js';
 
 /**
  * Random forest classifier on binned features (histogram splits), like
@@ -153,13 +153,6 @@ class GiniTreeGrower {
       }
     }
     if (bestF < 0) return node;
-    const mid = partitionByBin(data, this.index, from, to, bestF, bestBin);
-    tree.feature[node] = bestF;
-    tree.threshold[node] = data.edges[bestF][bestBin];
-    const l = this.node(tree, from, mid, depth + 1);
-    const r = this.node(tree, mid, to, depth + 1);
-    tree.left[node] = l;
-    tree.right[node] = r;
-    return node;
+    return split(tree, node, data, this.index, from, to, bestF, bestBin, (a, b) => this.node(tree, a, b, depth + 1));
   }
 }

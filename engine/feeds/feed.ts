@@ -59,3 +59,11 @@ export function updateSkew(counters: FeedCounters, exchangeMs: number, receiveMs
   const d = receiveMs - exchangeMs;
   counters.skewMs = counters.skewMs === 0 ? d : counters.skewMs + 0.05 * (d - counters.skewMs);
 }
+
+/** The reconnecting socket's close and give-up events, logged the same way by every feed. */
+export function socketLogging(feed: string, log: Logger) {
+  return {
+    onClose: (code: number, reason: string, retryIn: number | null) => log.warn({ feed, code, reason, retryIn }, 'connection closed'),
+    onGiveUp: (reason: string) => log.error({ feed, reason }, 'feed unavailable'),
+  };
+}

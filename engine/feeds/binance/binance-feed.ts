@@ -1,6 +1,6 @@
 import { ProviderStatus } from '../../status/status-region.js';
 import { TokenBucket, type BackoffOptions } from '../backoff.js';
-import { emptyCounters, updateSkew, type FeedAdapter, type FeedContext } from '../feed.js';
+import { emptyCounters, updateSkew, socketLogging, type FeedAdapter, type FeedContext } from '../feed.js';
 import { ReconnectingSocket } from '../reconnecting-socket.js';
 import { BINANCE_REJECTS, BinanceNormalizer } from './binance-normalizer.js';
 
@@ -166,8 +166,7 @@ export class BinanceFeed implements FeedAdapter {
           }
         },
         onMessage: (data) => this.onMessage(data.toString()),
-        onClose: (code, reason, retryIn) => this.ctx.log.warn({ feed: this.name, code, reason, retryIn }, 'connection closed'),
-        onGiveUp: (reason) => this.ctx.log.error({ feed: this.name, reason }, 'feed unavailable'),
+        ...socketLogging(this.name, this.ctx.log),
       },
       this.o.backoff,
       this.o.staleMs,

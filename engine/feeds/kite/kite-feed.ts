@@ -1,7 +1,7 @@
 import { Side, TickKind } from '../../../native-free-ringbuffer/index.js';
 import { ProviderStatus } from '../../status/status-region.js';
 import type { BackoffOptions } from '../backoff.js';
-import { emptyCounters, updateSkew, type FeedAdapter, type FeedContext } from '../feed.js';
+import { emptyCounters, updateSkew, socketLogging, type FeedAdapter, type FeedContext } from '../feed.js';
 import { ReconnectingSocket } from '../reconnecting-socket.js';
 import { decodeKiteFrame, emptyKitePacket, KiteMode, type KitePacket } from './kite-ticker-protocol.js';
 
@@ -134,8 +134,7 @@ export class KiteFeed implements FeedAdapter {
           this.send(shard, [...shard.tokens]);
         },
         onMessage: (data, isBinary) => this.onMessage(data as Buffer, isBinary),
-        onClose: (code, reason, retryIn) => this.ctx.log.warn({ feed: this.name, code, reason, retryIn }, 'connection closed'),
-        onGiveUp: (reason) => this.ctx.log.error({ feed: this.name, reason }, 'feed unavailable'),
+        ...socketLogging(this.name, this.ctx.log),
       },
       this.o.backoff,
       this.o.staleMs,

@@ -1,7 +1,7 @@
 import { Side, TickKind, type Tick } from '../../../native-free-ringbuffer/index.js';
 import { ProviderStatus } from '../../status/status-region.js';
 import type { BackoffOptions } from '../backoff.js';
-import { emptyCounters, updateSkew, type FeedAdapter, type FeedContext } from '../feed.js';
+import { emptyCounters, updateSkew, socketLogging, type FeedAdapter, type FeedContext } from '../feed.js';
 import { ReconnectingSocket } from '../reconnecting-socket.js';
 
 /**
@@ -60,8 +60,7 @@ export class TrueDataFeed implements FeedAdapter {
           if (this.socket.reconnects > 0) this.counters.reconnects++;
         },
         onMessage: (data) => this.onMessage(data.toString()),
-        onClose: (code, reason, retryIn) => this.ctx.log.warn({ feed: this.name, code, reason, retryIn }, 'connection closed'),
-        onGiveUp: (reason) => this.ctx.log.error({ feed: this.name, reason }, 'feed unavailable'),
+        ...socketLogging(this.name, this.ctx.log),
       },
       o.backoff,
       o.staleMs,
