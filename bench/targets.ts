@@ -39,6 +39,8 @@ export function checkTargets(rows: BenchRow[]): string[] {
     const r = find('analytics', name);
     if (r) lines.push(`  ${verdict(r.p50! < budget)} ${name} < ${budget} ms: ${r.p50!.toFixed(1)} ms median`);
   }
+  const vs = find('strategy', 'volume-scalper onTick');
+  if (vs) lines.push(`  ${verdict(vs.p99! <= 5000)} volume scalper onTick p99 <= 5 us: ${(vs.p99! / 1000).toFixed(2)} us (p50 ${vs.p50!.toFixed(0)} ns)`);
   const mp = find('ingest', 'publisher msgpack batches of 200');
   if (mp) lines.push(`  ${verdict(mp.opsPerSec! >= 300_000)} ingest >= 300k ticks/s from msgpack batches: ${(mp.opsPerSec! / 1e3).toFixed(0)}k`);
   const bj = find('ingest', 'Binance JSON parse + normalise');

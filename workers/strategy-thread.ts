@@ -18,7 +18,7 @@ const index = plan.config.strategies.findIndex((s) => strategyThread(s.id ?? s.n
 const cfg = plan.config.strategies[index];
 const id = cfg.id ?? cfg.name;
 const factory = strategyFactory(cfg.name);
-const strategy = factory.create(cfg.params, { strategyId: index + 1 });
+const strategy = factory.create(cfg.params, { strategyId: index + 1, instruments: plan.instruments, toEpochMs: (ns) => clock.toEpochMs(ns) });
 
 const reader = new RingReader(plan.tickRings[kit.data.thread]);
 const writer = new RingWriter(plan.signalRings[id]);

@@ -31,6 +31,7 @@ export class VolumeProfile {
   private readonly windowSide: Uint8Array;
   private windowHead = 0;
   private windowCount = 0;
+  private allTrades = 0;
   totalVolume = 0;
 
   constructor(tickSize: number, readonly windowTrades = 0, capacity = 4096) {
@@ -44,6 +45,7 @@ export class VolumeProfile {
     const i = this.ladder.add(price, qty, side);
     if (i < 0) return;
     this.totalVolume += qty;
+    this.allTrades++;
     const n = this.windowTrades;
     if (n === 0) return;
     if (this.windowCount === n) {
@@ -56,6 +58,11 @@ export class VolumeProfile {
     this.windowQty[this.windowHead] = qty;
     this.windowSide[this.windowHead] = side;
     this.windowHead = (this.windowHead + 1) % n;
+  }
+
+  /** Trades in the profile (in the window, when it is rolling). */
+  get trades(): number {
+    return this.windowTrades > 0 ? this.windowCount : this.allTrades;
   }
 
   /** Point of control and value area holding `share` of the volume; NaNs when empty. */
@@ -105,7 +112,7 @@ export class VolumeProfile {
 
   reset(): void {
     this.ladder.clear();
-    this.windowHead = this.windowCount = 0;
+    this.windowHead = this.windowCount = this.allTrades = 0;
     this.totalVolume = 0;
   }
 }

@@ -1,9 +1,11 @@
 import type { StrategyFactory } from './strategy.js';
 import { latencyProbe } from './latency-probe.js';
+import { volumeScalper } from './volume-scalper.js';
 
 /** The approved strategies: only these can be named in config. */
 export const STRATEGY_CATALOG: Readonly<Record<string, StrategyFactory<any>>> = {
   [latencyProbe.name]: latencyProbe,
+  [volumeScalper.name]: volumeScalper,
 };
 
 export function strategyFactory(name: string): StrategyFactory<any> {

@@ -1,5 +1,6 @@
 import type { Signal, Tick } from '../../native-free-ringbuffer/index.js';
 import type { z } from 'zod';
+import type { InstrumentInfo } from '../instruments/registry.js';
 
 /**
  * A strategy is single-threaded engine code: the strategy host (a worker, a
@@ -19,6 +20,10 @@ export interface Strategy {
 export interface StrategyContext {
   /** Small integer written into every Signal's strategyId. */
   strategyId: number;
+  /** Every instrument, in id order (instrument id = index + 1). */
+  instruments: readonly InstrumentInfo[];
+  /** Converts a tick's exchange time (ns since the clock anchor) to ms since the epoch. */
+  toEpochMs(ns: number): number;
 }
 
 export interface StrategyFactory<P = unknown> {
