@@ -1,0 +1,286 @@
+import { z } from 'zod';
+import { emptySignal, SignalSide, TickKind, type Signal, type Tick } from '../../native-free-ringbuffer/index.js';
+import { BarBuilder, emptyBar } from '../analytics/bars.js';
+import { GarchFilter, type GarchParams } from '../analytics/garch.js';
+import { HmmFilter, type HmmParams } from '../analytics/hmm.js';
+import { RollingVolatility } from '../analytics/volatility.js';
+import type { InstrumentInfo } from '../instruments/registry.js';
+import type { Strategy, StrategyContext, StrategyFactory } from './strategy.js';
+
+/**
+ * Volatility Regime Detector. Per instrument, on every closed bar: the five
+ * volatility estimators, a GARCH(1,1) conditional variance and, once fitted, a
+ * 4-state HMM filter give the regime (LOW, MEDIUM, HIGH, EXTREME, with
+ * probabilities), dynamic stop distances and size multipliers for the risk
+ * thread, and black-swan alerts: a bar return beyond `blackSwanSigmas` GARCH
+ * sigmas, or a jump in the volatility of volatility.
+ *
+ * Fits run elsewhere: every `refitBars` bars it asks the host for a GARCH and
+ * an HMM fit of the last `fitBars` returns (`ctx.requestFit`); the host's
+ * model pool answers through `applyFit`, which swaps the model in without a
+ * pause.
+ *
+ * Regimes are absolute: a volatility against the typical level below 0.7x is
+ * LOW, below 1.3x MEDIUM, below 2.5x HIGH, else EXTREME. The typical level is
+ * the robust scale (1.4826 x median absolute deviation) of the returns of the
+ * last fit window: a GARCH fit's unconditional variance would do, but one
+ * outlier in the window can make it explode (persistence near 1). An HMM fitted
+ * on a calm stretch has four calm states, so each HMM state is mapped to the
+ * regime of its own volatility and the state probabilities are summed per
+ * regime. The HMM knows only the volatilities it was fitted on, while the
+ * GARCH sigma adapts within bars: the higher of the two regimes is reported
+ * (the cautious one for risk), the GARCH one with probability 1.
+ *
+ * Its own signals: FLAT (exit) on a black swan; on a rise out of LOW into a
+ * higher regime (volatility expansion), the direction of the breakout bar.
+ */
+export enum Regime {
+  Low = 0,
+  Medium = 1,
+  High = 2,
+  Extreme = 3,
+}
+
+export const RD_REASON = {
+  BLACK_SWAN_RETURN: 1 << 0,
+  VOL_OF_VOL_JUMP: 1 << 1,
+  VOL_EXPANSION: 1 << 2,
+  REGIME_EXTREME: 1 << 3,
+} as const;
+
+const params = z
+  .object({
+    barSeconds: z.number().int().min(1).default(60),
+    volWindow: z.number().int().min(5).default(20),
+    /** Bar returns a fit uses, and how often (in bars) to refit. */
+    fitBars: z.number().int().min(100).default(500),
+    refitBars: z.number().int().min(10).default(100),
+    blackSwanSigmas: z.number().positive().default(5),
+    /** Yang-Zhang volatility this many times its value volWindow bars earlier is a vol-of-vol jump. */
+    volOfVolJump: z.number().positive().default(2.5),
+    /** Stop distance in GARCH sigmas of one bar. */
+    stopSigmas: z.number().positive().default(3),
+    /** Annualised volatility the size multiplier aims at. */
+    targetVolatility: z.number().positive().default(0.4),
+  })
+  .strict();
+export type RegimeDetectorParams = z.infer<typeof params>;
+
+export interface RegimeState {
+  regime: Regime;
+  /** P(LOW..EXTREME); from the HMM once fitted, else one-hot. */
+  probabilities: Float64Array;
+  /** Conditional sd of the next bar's return, percent (GARCH). */
+  sigmaPct: number;
+  /** Suggested stop distance in price units, and size multiplier (0 in EXTREME). */
+  stopDistance: number;
+  sizeMultiplier: number;
+  /** Alert bits (RD_REASON) of the last closed bar. */
+  alerts: number;
+  bars: number;
+}
+
+export type FitKind = 'garch' | 'hmm';
+export type FitRequest = (kind: FitKind, instrumentId: number, returnsPct: Float64Array) => void;
+
+class InstrumentRegime {
+  readonly bars: BarBuilder;
+  readonly closed = emptyBar();
+  readonly vol: RollingVolatility;
+  readonly returns: Float64Array;
+  readonly yzHistory: Float64Array;
+  count = 0;
+  prevClose = NaN;
+  garch: GarchFilter | null = null;
+  hmm: HmmFilter | null = null;
+  hmmParams: HmmParams | null = null;
+  /** Typical bar volatility, percent (robust scale of the last fit window). */
+  levelPct = NaN;
+  readonly state: RegimeState = { regime: Regime.Medium, probabilities: new Float64Array(4), sigmaPct: NaN, stopDistance: NaN, sizeMultiplier: 1, alerts: 0, bars: 0 };
+
+  constructor(info: InstrumentInfo | undefined, p: RegimeDetectorParams) {
+    this.bars = new BarBuilder(info && ['NSE', 'NFO', 'BSE', 'BFO', 'MCX', 'CDS'].includes(info.exchange) ? 'nse' : 'crypto', p.barSeconds);
+    const barsPerYear = info && info.exchange === 'NSE' ? (252 * 375 * 60) / p.barSeconds : (365 * 86_400) / p.barSeconds;
+    this.vol = new RollingVolatility(p.volWindow, barsPerYear);
+    this.returns = new Float64Array(p.fitBars);
+    this.yzHistory = new Float64Array(p.volWindow);
+    this.state.probabilities[Regime.Medium] = 1;
+  }
+
+  /** The last `n` returns in time order (allocates: only for fit requests). */
+  history(): Float64Array {
+    const n = Math.min(this.count, this.returns.length);
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.returns[(this.count - n + i) % this.returns.length];
+    return out;
+  }
+}
+
+export class RegimeDetector implements Strategy {
+  private readonly signal: Signal = emptySignal();
+  private states: (InstrumentRegime | undefined)[];
+  private p: RegimeDetectorParams;
+
+  constructor(p: RegimeDetectorParams, private readonly ctx: StrategyContext & { requestFit?: FitRequest }) {
+    this.p = p;
+    this.signal.strategyId = ctx.strategyId;
+    this.states = new Array(ctx.instruments.length + 1);
+  }
+
+  /** The regime of an instrument (for the host to publish in shared memory), or null before its first bar. */
+  regime(instrumentId: number): Readonly<RegimeState> | null {
+    return this.states[instrumentId]?.state ?? null;
+  }
+
+  /** A fit from the model pool: swapped in, the running state kept. */
+  applyFit(kind: FitKind, instrumentId: number, fit: (GarchParams & { nextVariance: number }) | HmmParams): void {
+    const s = this.states[instrumentId];
+    if (!s) return;
+    if (kind === 'garch') {
+      const g = fit as GarchParams & { nextVariance: number };
+      const variance = s.garch?.variance ?? g.nextVariance;
+      if (s.garch) s.garch.swap(g, variance);
+      else s.garch = new GarchFilter(g, variance);
+    } else {
+      s.hmmParams = fit as HmmParams;
+      if (s.hmm) s.hmm.swap(s.hmmParams);
+      else s.hmm = new HmmFilter(s.hmmParams);
+    }
+  }
+
+  onTick(t: Tick): Signal | null {
+    if (t.kind !== TickKind.Trade) return null;
+    let s = this.states[t.instrumentId];
+    if (!s) s = this.states[t.instrumentId] = new InstrumentRegime(this.ctx.instruments[t.instrumentId - 1], this.p);
+    const ms = this.ctx.toEpochMs(t.exchangeTs === t.exchangeTs ? t.exchangeTs : t.recvTs);
+    if (!s.bars.onTrade(ms, t.price, t.qty, t.side, s.closed)) return null;
+    return this.onBar(t.instrumentId, s);
+  }
+
+  private onBar(id: number, s: InstrumentRegime): Signal | null {
+    const p = this.p;
+    const b = s.closed;
+    const st = s.state;
+    const v = s.vol.update(b.open, b.high, b.low, b.close);
+    const previousRegime = st.regime;
+    st.alerts = 0;
+    st.bars++;
+    if (s.prevClose !== s.prevClose) {
+      s.prevClose = b.close;
+      return null;
+    }
+    const r = 100 * Math.log(b.close / s.prevClose);
+    s.prevClose = b.close;
+    s.returns[s.count % s.returns.length] = r;
+    s.count++;
+
+    // GARCH: a provisional model from the first bars, until the pool's fit arrives
+    if (!s.garch && s.count >= 30) {
+      const h = s.history();
+      let m2 = 0;
+      for (const x of h) m2 += x * x;
+      m2 /= h.length;
+      this.applyFit('garch', id, { mu: 0, omega: m2 * 0.05, alpha: 0.1, beta: 0.85, nextVariance: m2 });
+      s.levelPct = robustScale(h);
+    }
+    if (s.garch) {
+      const sigma = Math.sqrt(s.garch.variance); // the variance this bar was expected to have
+      if (Math.abs(r - s.garch.params.mu) > p.blackSwanSigmas * sigma) st.alerts |= RD_REASON.BLACK_SWAN_RETURN;
+      s.garch.update(r);
+      st.sigmaPct = Math.sqrt(s.garch.variance);
+    }
+    // vol of vol: Yang-Zhang now against volWindow bars ago
+    const yz = v.yangZhang;
+    if (yz === yz) {
+      const k = s.count % s.yzHistory.length;
+      const old = s.yzHistory[k];
+      if (old > 0 && yz / old > p.volOfVolJump) st.alerts |= RD_REASON.VOL_OF_VOL_JUMP;
+      s.yzHistory[k] = yz;
+    }
+
+    // the regime: HMM state probabilities summed per absolute regime when fitted, else the GARCH sigma's regime
+    const probs = st.probabilities;
+    if (s.levelPct > 0) {
+      const level = s.levelPct;
+      probs.fill(0);
+      const garchRegime = st.sigmaPct === st.sigmaPct ? regimeOf(st.sigmaPct / level) : Regime.Medium;
+      let hmmRegime = -1;
+      if (s.hmm) {
+        const stateProbs = s.hmm.update(r);
+        const hp = s.hmmParams!;
+        for (let k = 0; k < hp.k; k++) probs[regimeOf(Math.sqrt(hp.variances[k]) / level)] += stateProbs[k];
+        hmmRegime = 0;
+        for (let k = 1; k < 4; k++) if (probs[k] > probs[hmmRegime]) hmmRegime = k;
+      }
+      // the HMM knows only the volatilities it was fitted on; GARCH adapts within bars: the higher view wins
+      if (garchRegime > hmmRegime) {
+        probs.fill(0);
+        probs[garchRegime] = 1;
+        st.regime = garchRegime;
+      } else st.regime = hmmRegime;
+    }
+    if (st.alerts & RD_REASON.BLACK_SWAN_RETURN) st.regime = Regime.Extreme;
+
+    // sizing and stops for the risk thread
+    const barVolAnnual = v.yangZhang;
+    st.stopDistance = st.sigmaPct === st.sigmaPct ? (p.stopSigmas * st.sigmaPct * b.close) / 100 : NaN;
+    st.sizeMultiplier = st.regime === Regime.Extreme ? 0 : barVolAnnual > 0 ? Math.min(2, Math.max(0.1, p.targetVolatility / barVolAnnual)) : 1;
+
+    // refits, through the host's model pool
+    if (this.ctx.requestFit && s.count >= p.fitBars / 2 && s.count % p.refitBars === 0) {
+      const h = s.history();
+      s.levelPct = robustScale(h);
+      this.ctx.requestFit('garch', id, h);
+      this.ctx.requestFit('hmm', id, h);
+    }
+
+    // signals: exit on a black swan; follow a breakout out of a calm regime
+    const sig = this.signal;
+    sig.instrumentId = id;
+    sig.price = b.close;
+    if (st.alerts !== 0 && (st.alerts & RD_REASON.BLACK_SWAN_RETURN || st.regime === Regime.Extreme)) {
+      sig.side = SignalSide.Flat;
+      sig.reasons = st.alerts | (st.regime === Regime.Extreme ? RD_REASON.REGIME_EXTREME : 0);
+      sig.strength = 1;
+      sig.confidence = 0.8;
+      sig.stop = sig.target = NaN;
+      return sig;
+    }
+    if (previousRegime === Regime.Low && st.regime > Regime.Low && st.regime < Regime.Extreme && b.close !== b.open) {
+      const long = b.close > b.open;
+      sig.side = long ? SignalSide.Long : SignalSide.Short;
+      sig.reasons = RD_REASON.VOL_EXPANSION | st.alerts;
+      sig.strength = 0.5;
+      sig.confidence = 0.5 + 0.5 * (probs[st.regime] ?? 0) * 0.5;
+      sig.stop = long ? b.close - st.stopDistance : b.close + st.stopDistance;
+      sig.target = long ? b.close + 2 * st.stopDistance : b.close - 2 * st.stopDistance;
+      return sig;
+    }
+    return null;
+  }
+
+  setParams(p: unknown): void {
+    this.p = params.parse(p);
+    this.states = new Array(this.ctx.instruments.length + 1); // windows changed: start afresh
+  }
+}
+
+/** 1.4826 x the median absolute deviation: the sd of normal data, unmoved by a few outliers. */
+function robustScale(x: Float64Array): number {
+  const sorted = Float64Array.from(x).sort();
+  const median = sorted[sorted.length >> 1];
+  const dev = Float64Array.from(x, (v) => Math.abs(v - median)).sort();
+  return 1.4826 * dev[dev.length >> 1];
+}
+
+/** Volatility over the typical level, to a regime. */
+function regimeOf(ratio: number): Regime {
+  return ratio < 0.7 ? Regime.Low : ratio < 1.3 ? Regime.Medium : ratio < 2.5 ? Regime.High : Regime.Extreme;
+}
+
+export const regimeDetector: StrategyFactory<RegimeDetectorParams> = {
+  name: 'regime-detector',
+  description: 'Volatility Regime Detector: regimes, black-swan alerts, volatility-scaled stops and sizes',
+  params,
+  create: (p, ctx) => new RegimeDetector(p, ctx),
+};
