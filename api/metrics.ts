@@ -2,6 +2,7 @@ import { REJECT_REASONS } from '../engine/feeds/publisher-protocol.js';
 import { snapshotCumulative, snapshotTotal } from '../engine/status/latency-histogram.js';
 import { RISK_HISTOGRAMS, STRATEGY_HISTOGRAMS, ThreadState } from '../engine/status/status-region.js';
 import type { EngineView } from './engine-view.js';
+import { PublishedRows, ROW_SLOTS } from '../engine/status/published-rows.js';
 
 /** Histogram buckets in seconds: 1 µs to 50 ms, then +Inf. */
 export const LATENCY_BUCKETS_SECONDS = [
@@ -98,6 +99,28 @@ export function renderMetrics(view: EngineView): string {
   }
   out.push(sTicks, sSignals, sPaused);
   out.push(new Family('tickring_risk_signals_total', 'counter', 'Signals received by the risk thread.').sample({}, status.read('risk.signals')));
+
+  // regime detectors' per-instrument state (rows they have written)
+  const detectors = plan.config.strategies.filter((x) => x.name === 'regime-detector').map((x) => x.id ?? x.name);
+  if (detectors.length) {
+    const regime = new Family('tickring_regime', 'gauge', 'Volatility regime per instrument: 0 LOW, 1 MEDIUM, 2 HIGH, 3 EXTREME.');
+    const sigma = new Family('tickring_regime_bar_sigma_percent', 'gauge', 'Conditional sd of the next bar return (GARCH), percent.');
+    const size = new Family('tickring_regime_size_multiplier', 'gauge', 'Position size multiplier from volatility (0 in EXTREME).');
+    const alerts = new Family('tickring_regime_alerts', 'gauge', 'Alert bits of the last bar (1 black-swan return, 2 vol-of-vol jump).');
+    const rowValues = new Float64Array(ROW_SLOTS);
+    for (const id of detectors) {
+      const rows = new PublishedRows(plan.publications[id], plan.instruments.length + 1);
+      for (let i = 1; i <= plan.instruments.length; i++) {
+        if (!rows.read(i, rowValues, ROW_SLOTS)) continue;
+        const l = { strategy: id, instrument: plan.instruments[i - 1].symbol };
+        regime.sample(l, rowValues[0]);
+        sigma.sample(l, rowValues[5]);
+        size.sample(l, rowValues[7]);
+        alerts.sample(l, rowValues[8]);
+      }
+    }
+    out.push(regime, sigma, size, alerts);
+  }
 
   const restarts = new Family('tickring_thread_restarts_total', 'counter', 'Restarts of each thread after a crash.');
   const tUp = new Family('tickring_thread_up', 'gauge', '1 while the thread is running.');

@@ -23,7 +23,7 @@ export async function strategies(quick: boolean, progress: (s: string) => void):
     let signals = 0;
     let simNs = 0;
     for (let i = 0; i < ticks; i++) {
-      simNs += 100_000; // 10k ticks/s of simulated time
+      simNs += 10_000_000; // 100 ticks/s of simulated time, so bars close (one a minute per instrument)
       market.next(t, simNs);
       const t0 = performance.now();
       const sig = s.onTick(t);

@@ -5,6 +5,7 @@ import { REJECT_REASONS } from './feeds/publisher-protocol.js';
 import { buildStatusLayout, StatusRegion, type StatusLayout } from './status/status-region.js';
 import { loadInstruments } from './instruments/load.js';
 import type { InstrumentInfo } from './instruments/registry.js';
+import { PublishedRows } from './status/published-rows.js';
 
 /**
  * Everything the threads share, laid out once by the main thread and handed
@@ -23,6 +24,8 @@ export interface EnginePlan {
   feeds: string[];
   /** Every instrument, in id order (id = index + 1): each thread rebuilds the same registry. */
   instruments: InstrumentInfo[];
+  /** Per strategy id: the rows it publishes per instrument (PublishedRows), for the risk thread and metrics. */
+  publications: Record<string, SharedArrayBuffer>;
 }
 
 export const INGEST = 'ingest';
@@ -61,5 +64,8 @@ export function createPlan(config: Config): EnginePlan {
   for (const id of strategyIds) {
     signalRings[id] = createRing({ capacity: config.rings.signalCapacity, recordSize: SIGNAL_RECORD_BYTES, doorbell: riskBell });
   }
-  return { config, anchor, status: { buffer: status.buffer, layout }, tickRings, signalRings, threads, feeds, instruments: loadInstruments(config).list };
+  const instruments = loadInstruments(config).list;
+  const publications: Record<string, SharedArrayBuffer> = {};
+  for (const id of strategyIds) publications[id] = PublishedRows.create(instruments.length + 1).buffer;
+  return { config, anchor, status: { buffer: status.buffer, layout }, tickRings, signalRings, threads, feeds, instruments, publications };
 }

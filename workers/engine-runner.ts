@@ -4,6 +4,7 @@ import { Clock } from '../engine/clock.js';
 import { createPlan, HTTP, INGEST, RISK, strategyThread, type EnginePlan } from '../engine/plan.js';
 import { StatusRegion } from '../engine/status/status-region.js';
 import { SupervisedThread } from './supervised-thread.js';
+import { ModelPool } from './model-pool.js';
 import type { ThreadEvent } from './thread-kit.js';
 import type { ControlAction } from '../api/control-api.js';
 
@@ -36,6 +37,7 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   const onEvent = (thread: string, e: ThreadEvent) => {
     if (e.type === 'listening') ports[e.service] = e.port;
     if (e.type === 'control-request') routeControl(e);
+    if (e.type === 'fit-request') void fit(thread, e.kind, e.instrumentId, e.x);
     if (e.type === 'started') {
       started.add(thread);
       if (thread === INGEST && kiteToken !== null) threads.get(INGEST)!.send({ type: 'broker-token', broker: 'kite', accessToken: kiteToken });
@@ -44,6 +46,19 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   };
 
   const threads = new Map<string, SupervisedThread>();
+  // model fits for the strategies, in a pool made on the first request (one thread: two cores)
+  let pool: ModelPool | null = null;
+  async function fit(thread: string, kind: 'garch' | 'hmm', instrumentId: number, x: Float64Array): Promise<void> {
+    pool ??= new ModelPool(1);
+    try {
+      const { result, ms } = kind === 'garch' ? await pool.fitGarch(x) : await pool.fitHmm(x, 4);
+      threads.get(thread)?.send({ type: 'model', kind, instrumentId, fit: result });
+      log.debug({ thread, kind, instrumentId, ms }, 'model fitted');
+    } catch (e) {
+      log.warn({ thread, kind, instrumentId, err: (e as Error).message }, 'model fit failed; the strategy keeps its current model');
+    }
+  }
+
   /** Control actions the HTTP thread authorised, to the thread that carries them out. */
   function routeControl(a: ControlAction): void {
     switch (a.action) {
@@ -97,6 +112,7 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
     results.push(...(await Promise.all(strategies.map((t) => threads.get(t)!.stop({ type: 'drain' }, left() * 0.5)))));
     results.push(await threads.get(RISK)!.stop({ type: 'drain' }, left() * 0.7));
     results.push(await threads.get(HTTP)!.stop({ type: 'stop' }, left()));
+    await pool?.close();
     return results.every((r) => r === 'clean');
   };
 

@@ -8,6 +8,7 @@ import {
 import { strategyFactory } from '../engine/strategies/catalog.js';
 import { strategyThread } from '../engine/plan.js';
 import { threadKit } from './thread-kit.js';
+import { PublishedRows, ROW_SLOTS } from '../engine/status/published-rows.js';
 import { runConsumerLoop } from './consumer-loop.js';
 
 const MAX_BATCH = 256;
@@ -18,7 +19,15 @@ const index = plan.config.strategies.findIndex((s) => strategyThread(s.id ?? s.n
 const cfg = plan.config.strategies[index];
 const id = cfg.id ?? cfg.name;
 const factory = strategyFactory(cfg.name);
-const strategy = factory.create(cfg.params, { strategyId: index + 1, instruments: plan.instruments, toEpochMs: (ns) => clock.toEpochMs(ns) });
+const strategy = factory.create(cfg.params, {
+  strategyId: index + 1,
+  instruments: plan.instruments,
+  toEpochMs: (ns) => clock.toEpochMs(ns),
+  // fits are rare (every few hundred bars): a message to the main thread's model pool
+  requestFit: (kind, instrumentId, x) => kit.send({ type: 'fit-request', kind, instrumentId, x }),
+});
+const published = new PublishedRows(plan.publications[id], plan.instruments.length + 1);
+const row = new Float64Array(ROW_SLOTS);
 
 const reader = new RingReader(plan.tickRings[kit.data.thread]);
 const writer = new RingWriter(plan.signalRings[id]);
@@ -50,6 +59,7 @@ function consume(): void {
       const signal = strategy.onTick(tick);
       const t1 = clock.now();
       compute.record(t1 - t0);
+      if (strategy.publish && strategy.publish(tick.instrumentId, row)) published.write(tick.instrumentId, row, ROW_SLOTS);
       if (signal !== null && !paused) {
         signal.tickRecvTs = tick.recvTs;
         signal.signalTs = t1;
@@ -78,6 +88,10 @@ kit.onControl((m) => {
       paused = m.type === 'pause';
       status.set(sPaused, paused ? 1 : 0);
       log.info({ paused }, 'strategy pause state changed');
+      break;
+    case 'model':
+      strategy.applyFit?.(m.kind, m.instrumentId, m.fit);
+      log.info({ kind: m.kind, instrumentId: m.instrumentId }, 'model applied'); // every few hundred bars
       break;
     case 'params':
       try {

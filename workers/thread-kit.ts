@@ -23,14 +23,18 @@ export type ControlMessage =
   /** A new broker access token (the daily login): the Kite ticker reconnects with it. */
   | { type: 'broker-token'; broker: 'kite'; accessToken: string }
   /** Subscribe or unsubscribe symbols on a running feed (ingest thread). */
-  | { type: 'subscribe' | 'unsubscribe'; feed: string; symbols: string[] };
+  | { type: 'subscribe' | 'unsubscribe'; feed: string; symbols: string[] }
+  /** A model the strategy asked for, fitted by the main thread's pool. */
+  | { type: 'model'; kind: 'garch' | 'hmm'; instrumentId: number; fit: unknown };
 
 /** Messages a thread sends to the main thread. */
 export type ThreadEvent =
   | { type: 'listening'; service: 'ingest' | 'http'; port: number }
   | { type: 'started' }
   /** The HTTP thread asks the main thread to act (after authorising it). */
-  | ({ type: 'control-request' } & ControlAction);
+  | ({ type: 'control-request' } & ControlAction)
+  /** A strategy asks for a model fit (the main thread's model pool does it). */
+  | { type: 'fit-request'; kind: 'garch' | 'hmm'; instrumentId: number; x: Float64Array };
 
 export interface ThreadKit {
   data: ThreadData;

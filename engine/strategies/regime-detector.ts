@@ -50,11 +50,13 @@ export const RD_REASON = {
 
 const params = z
   .object({
-    barSeconds: z.number().int().min(1).default(60),
+    /** Bar length in seconds (fractions allowed, e.g. 0.5). */
+    barSeconds: z.number().min(0.1).default(60),
     volWindow: z.number().int().min(5).default(20),
     /** Bar returns a fit uses, and how often (in bars) to refit. */
-    fitBars: z.number().int().min(100).default(500),
-    refitBars: z.number().int().min(10).default(100),
+    /** GARCH needs at least 50 returns, the 4-state HMM 40. */
+    fitBars: z.number().int().min(60).default(500),
+    refitBars: z.number().int().min(5).default(100),
     blackSwanSigmas: z.number().positive().default(5),
     /** Yang-Zhang volatility this many times its value volWindow bars earlier is a vol-of-vol jump. */
     volOfVolJump: z.number().positive().default(2.5),
@@ -81,7 +83,9 @@ export interface RegimeState {
 }
 
 export type FitKind = 'garch' | 'hmm';
-export type FitRequest = (kind: FitKind, instrumentId: number, returnsPct: Float64Array) => void;
+
+/** The layout of a published regime state (one row per instrument in shared memory). */
+export const REGIME_FIELDS = ['regime', 'pLow', 'pMedium', 'pHigh', 'pExtreme', 'sigmaPct', 'stopDistance', 'sizeMultiplier', 'alerts', 'bars'] as const;
 
 class InstrumentRegime {
   readonly bars: BarBuilder;
@@ -119,12 +123,14 @@ class InstrumentRegime {
 export class RegimeDetector implements Strategy {
   private readonly signal: Signal = emptySignal();
   private states: (InstrumentRegime | undefined)[];
+  private readonly publishedBars: Float64Array;
   private p: RegimeDetectorParams;
 
-  constructor(p: RegimeDetectorParams, private readonly ctx: StrategyContext & { requestFit?: FitRequest }) {
+  constructor(p: RegimeDetectorParams, private readonly ctx: StrategyContext) {
     this.p = p;
     this.signal.strategyId = ctx.strategyId;
     this.states = new Array(ctx.instruments.length + 1);
+    this.publishedBars = new Float64Array(ctx.instruments.length + 1);
   }
 
   /** The regime of an instrument (for the host to publish in shared memory), or null before its first bar. */
@@ -132,12 +138,32 @@ export class RegimeDetector implements Strategy {
     return this.states[instrumentId]?.state ?? null;
   }
 
+  /** Writes the instrument's regime state (REGIME_FIELDS order) after a bar closed. Allocation-free. */
+  publish(instrumentId: number, out: Float64Array): boolean {
+    const s = this.states[instrumentId];
+    if (!s || s.state.bars === this.publishedBars[instrumentId]) return false;
+    const st = s.state;
+    this.publishedBars[instrumentId] = st.bars;
+    out[0] = st.regime;
+    out[1] = st.probabilities[0];
+    out[2] = st.probabilities[1];
+    out[3] = st.probabilities[2];
+    out[4] = st.probabilities[3];
+    out[5] = st.sigmaPct;
+    out[6] = st.stopDistance;
+    out[7] = st.sizeMultiplier;
+    out[8] = st.alerts;
+    out[9] = st.bars;
+    return true;
+  }
+
   /** A fit from the model pool: swapped in, the running state kept. */
-  applyFit(kind: FitKind, instrumentId: number, fit: (GarchParams & { nextVariance: number }) | HmmParams): void {
+  applyFit(kind: FitKind, instrumentId: number, fit: unknown): void {
     const s = this.states[instrumentId];
     if (!s) return;
     if (kind === 'garch') {
       const g = fit as GarchParams & { nextVariance: number };
+      if (!(g.omega > 0) || !(g.alpha + g.beta < 1)) return; // a fit that failed to converge keeps the current model
       const variance = s.garch?.variance ?? g.nextVariance;
       if (s.garch) s.garch.swap(g, variance);
       else s.garch = new GarchFilter(g, variance);
@@ -227,7 +253,7 @@ export class RegimeDetector implements Strategy {
     st.sizeMultiplier = st.regime === Regime.Extreme ? 0 : barVolAnnual > 0 ? Math.min(2, Math.max(0.1, p.targetVolatility / barVolAnnual)) : 1;
 
     // refits, through the host's model pool
-    if (this.ctx.requestFit && s.count >= p.fitBars / 2 && s.count % p.refitBars === 0) {
+    if (this.ctx.requestFit && s.count >= p.fitBars && s.count % p.refitBars === 0) {
       const h = s.history();
       s.levelPct = robustScale(h);
       this.ctx.requestFit('garch', id, h);

@@ -15,6 +15,10 @@ export interface Strategy {
   onTick(tick: Tick): Signal | null;
   /** Applies validated parameters at run time. */
   setParams(params: unknown): void;
+  /** A fit the strategy asked for, from the model pool (optional). */
+  applyFit?(kind: 'garch' | 'hmm', instrumentId: number, fit: unknown): void;
+  /** Per-instrument state to publish in shared memory after a tick (optional): written into `out`. */
+  publish?(instrumentId: number, out: Float64Array): boolean;
 }
 
 export interface StrategyContext {
@@ -24,6 +28,8 @@ export interface StrategyContext {
   instruments: readonly InstrumentInfo[];
   /** Converts a tick's exchange time (ns since the clock anchor) to ms since the epoch. */
   toEpochMs(ns: number): number;
+  /** Asks for a model fit off this thread (the host's model pool answers through the strategy's applyFit). */
+  requestFit?(kind: 'garch' | 'hmm', instrumentId: number, x: Float64Array): void;
 }
 
 export interface StrategyFactory<P = unknown> {

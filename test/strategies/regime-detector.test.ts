@@ -24,7 +24,7 @@ function detector() {
       d.applyFit(kind, id, kind === 'garch' ? fitGarch(x) : fitHmm(x, 4, { restarts: 4 }));
     },
   };
-  d = regimeDetector.create(regimeDetector.params.parse({}), ctx) as RegimeDetector;
+  d = regimeDetector.create(regimeDetector.params.parse({ fitBars: 300, refitBars: 100 }), ctx) as RegimeDetector;
   return { d, fits };
 }
 

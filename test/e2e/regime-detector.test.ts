@@ -1,0 +1,33 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+
+let engine: EngineProcess | undefined;
+afterEach(async () => {
+  await engine?.stop();
+  engine = undefined;
+});
+
+describe('both strategies in their worker threads', () => {
+  it('the regime detector publishes its regime per instrument in shared memory, and its refits come back from the model pool', async () => {
+    engine = await startEngineProcess({
+      feeds: { simulator: { ticksPerSecond: 5000 }, publishers: { enabled: false } },
+      strategies: [
+        { name: 'volume-scalper' },
+        { name: 'regime-detector', params: { barSeconds: 0.2, volWindow: 5, fitBars: 60, refitBars: 10 } },
+      ],
+    });
+    const e = engine;
+    // 4 instruments at ~1,250 ticks/s each: five bars a second each; the first fit request after 60 bars (~12 s)
+    await e.waitFor('an HMM fitted in the pool and applied in the strategy thread', async () =>
+      e.logs.some((l) => l.thread === 'strategy:regime-detector' && l.msg === 'model applied' && l.kind === 'hmm'), 30_000);
+    await e.waitFor('a regime with a volatility in /metrics', async () =>
+      Number.isFinite(await e.metric('tickring_regime_bar_sigma_percent', { strategy: 'regime-detector', instrument: 'BTCUSDT' })) &&
+      (await e.metric('tickring_regime_bar_sigma_percent', { strategy: 'regime-detector', instrument: 'BTCUSDT' })) > 0);
+    const regime = await e.metric('tickring_regime', { strategy: 'regime-detector', instrument: 'BTCUSDT' });
+    expect([0, 1, 2, 3]).toContain(regime);
+    expect(await e.metric('tickring_thread_up', { thread: 'strategy:volume-scalper' })).toBe(1);
+    expect(await e.metric('tickring_thread_up', { thread: 'strategy:regime-detector' })).toBe(1);
+    expect(await e.metric('tickring_strategy_ticks_total', { strategy: 'volume-scalper' })).toBeGreaterThan(1000);
+    expect(e.logs.some((l) => l.level >= 50)).toBe(false); // no errors logged
+  }, 60_000);
+});
