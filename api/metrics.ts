@@ -99,6 +99,11 @@ export function renderMetrics(view: EngineView): string {
   }
   out.push(sTicks, sSignals, sPaused);
   out.push(new Family('tickring_risk_signals_total', 'counter', 'Signals received by the risk thread.').sample({}, status.read('risk.signals')));
+  const decisions = new Family('tickring_orchestrator_decisions_total', 'counter', 'What the orchestrator decided: intent, no_trade (LONG and SHORT together), vetoed (multi-timeframe), below_quality, exit.');
+  for (const [label, key] of [['intent', 'intents'], ['no_trade', 'noTrade'], ['vetoed', 'vetoed'], ['below_quality', 'belowQuality'], ['exit', 'exits']]) {
+    decisions.sample({ decision: label }, status.read(`risk.${key}`));
+  }
+  out.push(decisions);
 
   // regime detectors' per-instrument state (rows they have written)
   const detectors = plan.config.strategies.filter((x) => x.name === 'regime-detector').map((x) => x.id ?? x.name);

@@ -8,6 +8,8 @@ import {
 } from '../native-free-ringbuffer/index.js';
 import { RISK } from '../engine/plan.js';
 import { threadKit } from './thread-kit.js';
+import { DEFAULT_ORCHESTRATOR, Orchestrator, type OrderIntent } from '../engine/orchestrator/orchestrator.js';
+import { PublishedRows, ROW_SLOTS } from '../engine/status/published-rows.js';
 import { runConsumerLoop } from './consumer-loop.js';
 
 const MAX_BATCH = 1024;
@@ -24,6 +26,19 @@ const sTicks = status.slot('risk.ticks');
 /** Last trade price per instrument id. */
 const marks = new Float64Array(plan.instruments.length + 1);
 const signal = emptySignal();
+
+// the orchestrator: signals to order intents (risk and the broker act on them in the next step)
+const regimeRows = plan.config.strategies
+  .filter((s) => s.name === 'regime-detector')
+  .map((s) => new PublishedRows(plan.publications[s.id ?? s.name], plan.instruments.length + 1));
+const regimeRow = new Float64Array(ROW_SLOTS);
+const regimeOf = (id: number) => {
+  for (const rows of regimeRows) if (rows.read(id, regimeRow, 1)) return regimeRow[0];
+  return NaN;
+};
+const orchestrator = new Orchestrator(plan.instruments, DEFAULT_ORCHESTRATOR, regimeOf);
+const decisionSlots = [0, 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits'].map((k) => (k ? status.slot(`risk.${k}`) : -1));
+const decide = (i: Readonly<OrderIntent>) => status.add(decisionSlots[i.decision], 1);
 const tick = emptyTick();
 
 const ready = () => {
@@ -33,6 +48,7 @@ const ready = () => {
 };
 
 function consume(): void {
+  orchestrator.flush(clock.toEpochMs(clock.now()), decide);
   for (let r = 0; r < signalRings.length; r++) {
     const ring = signalRings[r];
     const n = Math.min(ring.available(), MAX_BATCH);
@@ -42,6 +58,7 @@ function consume(): void {
       const now = clock.now();
       strategyToRisk.record(now - signal.signalTs);
       tickToSignal.record(now - signal.tickRecvTs);
+      orchestrator.onSignal(signal, clock.toEpochMs(now), decide);
     }
     ring.release(n);
     status.add(sSignals, n);
@@ -51,6 +68,7 @@ function consume(): void {
     for (let i = 0; i < n; i++) {
       decodeTick(ticks, ticks.slot(i), tick);
       marks[tick.instrumentId] = tick.price;
+      orchestrator.onTick(tick, clock.toEpochMs(tick.exchangeTs === tick.exchangeTs ? tick.exchangeTs : tick.recvTs));
     }
     ticks.release(n);
     status.add(sTicks, n);

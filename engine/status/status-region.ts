@@ -28,7 +28,7 @@ export const FEED_FIELDS = [
   'subscriptionExpired', // 1 when the vendor said the subscription expired
 ] as const;
 export const STRATEGY_FIELDS = ['ticks', 'signals', 'gaps', 'paused'] as const;
-export const RISK_FIELDS = ['signals', 'ticks'] as const;
+export const RISK_FIELDS = ['signals', 'ticks', 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits'] as const;
 
 export enum ThreadState {
   Starting = 0,

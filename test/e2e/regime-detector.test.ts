@@ -29,5 +29,13 @@ describe('both strategies in their worker threads', () => {
     expect(await e.metric('tickring_thread_up', { thread: 'strategy:regime-detector' })).toBe(1);
     expect(await e.metric('tickring_strategy_ticks_total', { strategy: 'volume-scalper' })).toBeGreaterThan(1000);
     expect(e.logs.some((l) => l.level >= 50)).toBe(false); // no errors logged
+    // the risk thread's orchestrator turns the signals into counted decisions
+    const decided = async () => {
+      let n = 0;
+      for (const d of ['intent', 'no_trade', 'vetoed', 'below_quality', 'exit']) n += await e.metric('tickring_orchestrator_decisions_total', { decision: d });
+      return n;
+    };
+    await e.waitFor('orchestrator decisions', async () => (await decided()) > 0);
+    expect(await decided()).toBeLessThanOrEqual(await e.metric('tickring_risk_signals_total'));
   }, 60_000);
 });
