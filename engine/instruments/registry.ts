@@ -30,6 +30,13 @@ export interface InstrumentInfo {
   minNotional: number;
 }
 
+const INDIAN_EXCHANGES = ['NSE', 'NFO', 'BSE', 'BFO', 'MCX', 'CDS', 'BCD'];
+
+/** The trading session an instrument's bars follow: Indian exchanges trade NSE hours, the rest around the clock. */
+export function sessionOf(i: InstrumentInfo | undefined): 'nse' | 'crypto' {
+  return i && INDIAN_EXCHANGES.includes(i.exchange) ? 'nse' : 'crypto';
+}
+
 export function isOption(i: InstrumentInfo): boolean {
   return i.optionType !== null;
 }

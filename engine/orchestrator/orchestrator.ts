@@ -1,7 +1,8 @@
 import { SignalSide, TickKind, type Signal, type Tick } from '../../native-free-ringbuffer/index.js';
 import { MultiTimeframeAnalyzer, type Confluence } from '../analytics/multi-timeframe.js';
 import { emptyScore, Quality, SignalScorer, type FactorWeights } from '../analytics/signal-scorer.js';
-import type { InstrumentInfo } from '../instruments/registry.js';
+import { sessionOf, type InstrumentInfo } from '../instruments/registry.js';
+import { popcount } from '../bits.js';
 
 /**
  * The orchestrator (risk thread): turns the strategies' signals into order
@@ -82,7 +83,7 @@ class Pending {
   tickRecvTs = Infinity;
   readonly mtf: MultiTimeframeAnalyzer;
   constructor(info: InstrumentInfo | undefined) {
-    this.mtf = new MultiTimeframeAnalyzer(info && ['NSE', 'NFO', 'BSE', 'BFO', 'MCX', 'CDS'].includes(info.exchange) ? 'nse' : 'crypto');
+    this.mtf = new MultiTimeframeAnalyzer(sessionOf(info));
   }
   reset(): void {
     this.count = this.longReasons = this.shortReasons = this.longStrategies = this.shortStrategies = this.longSignals = this.shortSignals = 0;
@@ -243,11 +244,3 @@ export class Orchestrator {
   }
 }
 
-function popcount(x: number): number {
-  let n = 0;
-  while (x) {
-    x &= x - 1;
-    n++;
-  }
-  return n;
-}

@@ -4,7 +4,7 @@ import { BarBuilder, emptyBar } from '../analytics/bars.js';
 import { GarchFilter, type GarchParams } from '../analytics/garch.js';
 import { HmmFilter, type HmmParams } from '../analytics/hmm.js';
 import { RollingVolatility } from '../analytics/volatility.js';
-import type { InstrumentInfo } from '../instruments/registry.js';
+import { sessionOf, type InstrumentInfo } from '../instruments/registry.js';
 import type { Strategy, StrategyContext, StrategyFactory } from './strategy.js';
 
 /**
@@ -103,8 +103,8 @@ class InstrumentRegime {
   readonly state: RegimeState = { regime: Regime.Medium, probabilities: new Float64Array(4), sigmaPct: NaN, stopDistance: NaN, sizeMultiplier: 1, alerts: 0, bars: 0 };
 
   constructor(info: InstrumentInfo | undefined, p: RegimeDetectorParams) {
-    this.bars = new BarBuilder(info && ['NSE', 'NFO', 'BSE', 'BFO', 'MCX', 'CDS'].includes(info.exchange) ? 'nse' : 'crypto', p.barSeconds);
-    const barsPerYear = info && info.exchange === 'NSE' ? (252 * 375 * 60) / p.barSeconds : (365 * 86_400) / p.barSeconds;
+    this.bars = new BarBuilder(sessionOf(info), p.barSeconds);
+    const barsPerYear = sessionOf(info) === 'nse' ? (252 * 375 * 60) / p.barSeconds : (365 * 86_400) / p.barSeconds;
     this.vol = new RollingVolatility(p.volWindow, barsPerYear);
     this.returns = new Float64Array(p.fitBars);
     this.yzHistory = new Float64Array(p.volWindow);

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { emptySignal, Side, SignalSide, TickKind, type Signal, type Tick } from '../../native-free-ringbuffer/index.js';
 import { BarBuilder, emptyBar } from '../analytics/bars.js';
 import { emptyFootprint, Footprint, OrderFlowDetector, OrderFlowEvent, VolumeProfile, WhaleDetector, type ValueArea } from '../analytics/order-flow.js';
-import type { InstrumentInfo } from '../instruments/registry.js';
+import { sessionOf, type InstrumentInfo } from '../instruments/registry.js';
+import { popcount } from '../bits.js';
 import type { Strategy, StrategyContext, StrategyFactory } from './strategy.js';
 
 /**
@@ -98,7 +99,7 @@ class InstrumentFlow {
     const bin = tick * Math.max(1, Math.round((firstPrice * p.profileBinBps * 1e-4) / tick));
     this.profile = new VolumeProfile(bin, p.profileTrades);
     this.footprint = new Footprint(bin);
-    this.bars = new BarBuilder(info && ['NSE', 'NFO', 'BSE', 'BFO', 'MCX', 'CDS'].includes(info.exchange) ? 'nse' : 'crypto', p.barSeconds);
+    this.bars = new BarBuilder(sessionOf(info), p.barSeconds);
     const override = info ? p.whaleOverrides[info.symbol] : undefined;
     this.whales = new WhaleDetector(override ?? (info?.quoteAsset === 'INR' ? p.whaleUsd * p.usdInr : p.whaleUsd));
     this.deltas = new Float64Array(p.deltaTrades);
@@ -222,14 +223,6 @@ export class VolumeScalper implements Strategy {
   }
 }
 
-function popcount(x: number): number {
-  let n = 0;
-  while (x) {
-    x &= x - 1;
-    n++;
-  }
-  return n;
-}
 
 export const volumeScalper: StrategyFactory<VolumeScalperParams> = {
   name: 'volume-scalper',
