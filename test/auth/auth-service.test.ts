@@ -105,3 +105,16 @@ describe('auth service (real PostgreSQL and Redis)', () => {
     expect(row).toMatchObject({ actor: 'alice', action: 'strategy.pause', detail: { strategy: 'x' }, ip: '10.0.0.1' });
   });
 });
+
+describe('auth with Redis down (an unreachable Redis, not the shared one)', () => {
+  it('logins and token checks fail closed with a clear 503, not open', async () => {
+    const { Redis } = await import('ioredis');
+    const dead = new Redis('redis://127.0.0.1:9', { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => null });
+    dead.on('error', () => {});
+    const down = new AuthService(sql, dead, { ...DEFAULT_AUTH, bcryptCost: 4, jwtSecret: 'x'.repeat(40), redisPrefix: testPrefix() });
+    await rejects(down.login('alice', 'correct horse battery', '10.1.1.1'), 503, 'auth_store_unavailable');
+    const s = await auth.login('alice', 'correct horse battery', '10.1.1.2'); // issued while Redis was up
+    await rejects(down.verify(s.accessToken), 503, 'auth_store_unavailable');
+    dead.disconnect();
+  });
+});
