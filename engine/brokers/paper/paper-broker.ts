@@ -1,0 +1,153 @@
+import { TickKind, type Tick } from '../../../native-free-ringbuffer/index.js';
+import { PortfolioTracker } from '../../analytics/position-sizer.js';
+import { applyFill, isFinal, newOrder, OrderError, OrderState, transition, type Fill, type Order, type OrderRequest } from '../../orders/order.js';
+
+/**
+ * The paper broker (the default): orders fill against the live tick stream.
+ *
+ * - Market orders become fillable `latencyMs` after they are placed and fill at
+ *   the next trade's price, or the next quote's far side (ask for a buy, bid
+ *   for a sell), moved `slippageBps` against the order.
+ * - Limit orders rest until the market reaches them: a buy fills at its limit
+ *   when a trade prints at or below it or the ask comes down to it (a sell
+ *   symmetrically).
+ * - A fill is never larger than what traded or was quoted (partial fills); the
+ *   rest stays open for the next ticks.
+ * - Fees are `takerFeeBps` of notional for market orders, `makerFeeBps` for limits.
+ * Positions, cash, equity and P&L are tracked by a PortfolioTracker.
+ * Placing an existing client order id returns that order (no duplicate).
+ */
+export interface PaperBrokerOptions {
+  startingCash: number;
+  latencyMs: number;
+  slippageBps: number;
+  takerFeeBps: number;
+  makerFeeBps: number;
+}
+
+export const DEFAULT_PAPER: PaperBrokerOptions = { startingCash: 100_000, latencyMs: 0, slippageBps: 1, takerFeeBps: 10, makerFeeBps: 2 };
+
+export type BrokerEvent = { type: 'ack' | 'fill' | 'cancel' | 'reject'; order: Readonly<Order>; fill?: Fill };
+
+export class PaperBroker {
+  readonly portfolio: PortfolioTracker;
+  private readonly byId = new Map<string, Order>();
+  /** Open orders per instrument. */
+  private readonly open: Order[][];
+
+  constructor(instruments: number, private readonly o: PaperBrokerOptions = DEFAULT_PAPER, private readonly onEvent: (e: BrokerEvent) => void = () => {}) {
+    this.portfolio = new PortfolioTracker(o.startingCash, instruments);
+    this.open = Array.from({ length: instruments + 1 }, () => []);
+  }
+
+  place(r: OrderRequest, nowMs: number): Readonly<Order> {
+    const existing = this.byId.get(r.clientOrderId);
+    if (existing) return existing; // idempotent: a retry never places a second order
+    let order: Order;
+    try {
+      order = newOrder(r, nowMs);
+    } catch (e) {
+      order = { ...r, state: OrderState.New, filledQty: 0, avgPrice: NaN, fees: 0, rejectReason: (e as Error).message, createdAt: nowMs, updatedAt: nowMs };
+      this.byId.set(r.clientOrderId, order);
+      transition(order, OrderState.Rejected, nowMs);
+      this.onEvent({ type: 'reject', order });
+      return order;
+    }
+    if (r.instrumentId < 1 || r.instrumentId >= this.open.length) {
+      order.rejectReason = `unknown instrument ${r.instrumentId}`;
+      this.byId.set(r.clientOrderId, order);
+      transition(order, OrderState.Rejected, nowMs);
+      this.onEvent({ type: 'reject', order });
+      return order;
+    }
+    this.byId.set(r.clientOrderId, order);
+    transition(order, OrderState.Sent, nowMs);
+    transition(order, OrderState.Acknowledged, nowMs);
+    this.open[r.instrumentId].push(order);
+    this.onEvent({ type: 'ack', order });
+    return order;
+  }
+
+  cancel(clientOrderId: string, nowMs: number): Readonly<Order> {
+    const order = this.byId.get(clientOrderId);
+    if (!order) throw new OrderError(`no order '${clientOrderId}'`);
+    if (isFinal(order.state)) return order;
+    transition(order, OrderState.Cancelled, nowMs);
+    this.remove(order);
+    this.onEvent({ type: 'cancel', order });
+    return order;
+  }
+
+  /** Cancels every open order (the kill switch's first half). */
+  cancelAll(nowMs: number): number {
+    let n = 0;
+    for (const list of this.open) {
+      for (const o of [...list]) {
+        this.cancel(o.clientOrderId, nowMs);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  order(clientOrderId: string): Readonly<Order> | undefined {
+    return this.byId.get(clientOrderId);
+  }
+
+  orders(): Readonly<Order>[] {
+    return [...this.byId.values()];
+  }
+
+  /** Matches the instrument's open orders against a tick, and marks the portfolio. */
+  onTick(t: Tick, nowMs: number): void {
+    const id = t.instrumentId;
+    if (t.kind === TickKind.Trade) this.portfolio.markPrice(id, t.price);
+    const list = this.open[id];
+    if (!list || list.length === 0) return;
+    for (let k = 0; k < list.length; ) {
+      const o = list[k];
+      this.match(o, t, nowMs);
+      if (isFinal(o.state)) list.splice(k, 1);
+      else k++;
+    }
+  }
+
+  private match(o: Order, t: Tick, nowMs: number): void {
+    const buy = o.side === 'buy';
+    const remaining = o.qty - o.filledQty;
+    let price: number;
+    let available: number;
+    if (t.kind === TickKind.Trade) {
+      price = t.price;
+      available = t.qty;
+    } else {
+      price = buy ? t.ask : t.bid;
+      available = buy ? t.askQty : t.bidQty;
+      if (!(price > 0)) return;
+    }
+    if (!(available > 0)) available = Infinity; // size unknown: assume it was there
+    let fillPrice: number;
+    let feeBps: number;
+    if (o.type === 'market') {
+      if (nowMs < o.createdAt + this.o.latencyMs) return;
+      fillPrice = price * (1 + ((buy ? 1 : -1) * this.o.slippageBps) / 1e4);
+      feeBps = this.o.takerFeeBps;
+    } else {
+      const limit = o.limitPrice!;
+      if (buy ? price > limit : price < limit) return;
+      fillPrice = limit;
+      feeBps = this.o.makerFeeBps;
+    }
+    const qty = Math.min(remaining, available);
+    const fill: Fill = { clientOrderId: o.clientOrderId, qty, price: fillPrice, fee: (qty * fillPrice * feeBps) / 1e4, at: nowMs };
+    applyFill(o, fill);
+    this.portfolio.fill(o.instrumentId, buy ? qty : -qty, fillPrice, fill.fee);
+    this.onEvent({ type: 'fill', order: o, fill });
+  }
+
+  private remove(o: Order): void {
+    const list = this.open[o.instrumentId];
+    const k = list.indexOf(o);
+    if (k >= 0) list.splice(k, 1);
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Orders and their state machine:
+ *
+ *   NEW -> SENT -> ACKNOWLEDGED -> PARTIALLY_FILLED -> FILLED
+ *                      (any live state) -> CANCELLED | REJECTED
+ *
+ * (A venue may fill without acknowledging first: SENT -> PARTIALLY_FILLED or
+ * FILLED is allowed.) FILLED, CANCELLED and REJECTED are final. Every order
+ * has a client order id, unique and idempotent: placing the same id twice
+ * gives back the first order, never a second one (the broker-side id is the
+ * Kite `tag` or Binance `newClientOrderId`).
+ */
+export enum OrderState {
+  New = 'NEW',
+  Sent = 'SENT',
+  Acknowledged = 'ACKNOWLEDGED',
+  PartiallyFilled = 'PARTIALLY_FILLED',
+  Filled = 'FILLED',
+  Cancelled = 'CANCELLED',
+  Rejected = 'REJECTED',
+}
+
+const NEXT: Record<OrderState, readonly OrderState[]> = {
+  [OrderState.New]: [OrderState.Sent, OrderState.Rejected],
+  [OrderState.Sent]: [OrderState.Acknowledged, OrderState.PartiallyFilled, OrderState.Filled, OrderState.Cancelled, OrderState.Rejected],
+  [OrderState.Acknowledged]: [OrderState.PartiallyFilled, OrderState.Filled, OrderState.Cancelled, OrderState.Rejected],
+  [OrderState.PartiallyFilled]: [OrderState.PartiallyFilled, OrderState.Filled, OrderState.Cancelled],
+  [OrderState.Filled]: [],
+  [OrderState.Cancelled]: [],
+  [OrderState.Rejected]: [],
+};
+
+export const isFinal = (s: OrderState) => NEXT[s].length === 0;
+
+export type OrderSide = 'buy' | 'sell';
+export type OrderType = 'market' | 'limit';
+
+export interface OrderRequest {
+  clientOrderId: string;
+  instrumentId: number;
+  side: OrderSide;
+  type: OrderType;
+  qty: number;
+  limitPrice?: number;
+}
+
+export interface Fill {
+  clientOrderId: string;
+  qty: number;
+  price: number;
+  fee: number;
+  /** ms since the epoch */
+  at: number;
+}
+
+export interface Order extends OrderRequest {
+  state: OrderState;
+  filledQty: number;
+  avgPrice: number;
+  fees: number;
+  rejectReason: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export class OrderError extends Error {}
+
+export function newOrder(r: OrderRequest, now: number): Order {
+  if (!/^[A-Za-z0-9_-]{1,36}$/.test(r.clientOrderId)) throw new OrderError(`client order id must be 1-36 letters, digits, '-' or '_', got '${r.clientOrderId}'`);
+  if (!(r.qty > 0) || !Number.isFinite(r.qty)) throw new OrderError(`quantity must be a positive number, got ${r.qty}`);
+  if (r.type === 'limit' && !(r.limitPrice! > 0)) throw new OrderError('a limit order needs a limit price > 0');
+  return { ...r, state: OrderState.New, filledQty: 0, avgPrice: NaN, fees: 0, rejectReason: null, createdAt: now, updatedAt: now };
+}
+
+/** Moves `o` to `next`, or throws: an illegal transition is a bug or a corrupt broker report. */
+export function transition(o: Order, next: OrderState, now: number): void {
+  if (!NEXT[o.state].includes(next)) throw new OrderError(`order ${o.clientOrderId}: ${o.state} cannot become ${next}`);
+  o.state = next;
+  o.updatedAt = now;
+}
+
+/** Applies a fill: quantities, average price, fees, and the state it leads to. */
+export function applyFill(o: Order, f: Fill): void {
+  if (f.qty <= 0 || f.qty > o.qty - o.filledQty + 1e-12) throw new OrderError(`order ${o.clientOrderId}: fill of ${f.qty} exceeds the open ${o.qty - o.filledQty}`);
+  const filled = o.filledQty + f.qty;
+  o.avgPrice = o.filledQty === 0 ? f.price : (o.avgPrice * o.filledQty + f.price * f.qty) / filled;
+  o.filledQty = filled;
+  o.fees += f.fee;
+  transition(o, filled >= o.qty - 1e-12 ? OrderState.Filled : OrderState.PartiallyFilled, f.at);
+}
