@@ -34,7 +34,8 @@ export type ControlAction =
   | { action: 'pause' | 'resume'; strategy: string }
   | { action: 'params'; strategy: string; params: Record<string, unknown> }
   | { action: 'subscribe' | 'unsubscribe'; feed: string; symbols: string[] }
-  | { action: 'broker-token'; broker: 'kite'; accessToken: string };
+  | { action: 'broker-token'; broker: 'kite'; accessToken: string }
+  | { action: 'kill-switch' | 'kill-reset' | 'circuit-reset'; by: string };
 export type ControlRequest = (a: ControlAction) => void;
 
 const credentials = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict();
@@ -137,6 +138,20 @@ export class ControlApi {
           return { status: 202, body: { feed, action, symbols } };
         },
       },
+      ...(
+        [
+          ['/control/kill-switch', 'kill-switch', 'operator'],
+          ['/control/kill-switch/reset', 'kill-reset', 'admin'],
+          ['/control/circuit/reset', 'circuit-reset', 'admin'],
+        ] as const
+      ).map(([path, action, role]) => ({
+        method: 'POST', pattern: new RegExp(`^${path.replace(/\//g, '\\/')}$`), role,
+        run: async (req: ApiRequest, p: Principal | null) => {
+          this.control({ action, by: p!.username });
+          await this.need().audit(p!.username, `risk.${action}`, {}, req.ip);
+          return { status: 202, body: { action } };
+        },
+      })),
       {
         method: 'GET', pattern: /^\/broker\/kite\/login-url$/, role: 'operator',
         run: async (_req, p) => ({ status: 200, body: { url: (await this.needKite().loginUrl(p!.username)).url } }),

@@ -104,6 +104,17 @@ export function renderMetrics(view: EngineView): string {
     decisions.sample({ decision: label }, status.read(`risk.${key}`));
   }
   out.push(decisions);
+  const riskGauge = (name: string, key: string, type: 'counter' | 'gauge', help: string) => out.push(new Family(name, type, help).sample({}, status.read(`risk.${key}`)));
+  riskGauge('tickring_orders_total', 'orders', 'counter', 'Orders sent to the broker.');
+  riskGauge('tickring_fills_total', 'fills', 'counter', 'Fills reported by the broker.');
+  riskGauge('tickring_order_rejections_total', 'rejects', 'counter', 'Orders the broker rejected.');
+  riskGauge('tickring_entries_refused_by_circuit_total', 'refusedByCircuit', 'counter', 'Entries refused while the circuit breaker was open.');
+  riskGauge('tickring_circuit_trips_total', 'trips', 'counter', 'Circuit breaker trips (and admin resets).');
+  riskGauge('tickring_circuit_state', 'circuit', 'gauge', 'Circuit breaker: 0 closed, 1 open, 2 half open.');
+  riskGauge('tickring_kill_switch', 'killSwitch', 'gauge', '1 while the kill switch refuses entries.');
+  riskGauge('tickring_equity', 'equity', 'gauge', 'Account equity (cash plus positions at their last price).');
+  riskGauge('tickring_realised_pnl', 'realisedPnl', 'gauge', 'Realised P&L since start, after fees.');
+  riskGauge('tickring_open_positions', 'openPositions', 'gauge', 'Instruments with an open position.');
 
   // regime detectors' per-instrument state (rows they have written)
   const detectors = plan.config.strategies.filter((x) => x.name === 'regime-detector').map((x) => x.id ?? x.name);

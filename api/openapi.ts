@@ -173,6 +173,15 @@ export const OPENAPI = {
         responses: { '202': json({ type: 'object', required: ['feed', 'action', 'symbols'] }, 'accepted'), ...errors(400, 401, 403, 404, 503) },
       },
     },
+    '/control/kill-switch': {
+      post: { summary: 'Operator: cancel every open order, flatten every position, refuse entries until reset', security: bearer, responses: { '202': json({ type: 'object', required: ['action'] }, 'accepted'), ...errors(401, 403, 503) } },
+    },
+    '/control/kill-switch/reset': {
+      post: { summary: 'Admin: allow entries again after the kill switch', security: bearer, responses: { '202': json({ type: 'object', required: ['action'] }, 'accepted'), ...errors(401, 403, 503) } },
+    },
+    '/control/circuit/reset': {
+      post: { summary: 'Admin: close the circuit breaker now (recorded as a trip of its own)', security: bearer, responses: { '202': json({ type: 'object', required: ['action'] }, 'accepted'), ...errors(401, 403, 503) } },
+    },
     '/broker/kite/login-url': {
       get: {
         summary: "Operator: Zerodha's login URL for today's session (carries a one-time state)",

@@ -72,6 +72,10 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
       case 'pause':
       case 'resume':
         return threads.get(strategyThread(a.strategy))?.send({ type: a.action });
+      case 'kill-switch':
+      case 'kill-reset':
+      case 'circuit-reset':
+        return threads.get(RISK)?.send({ type: a.action, by: a.by });
     }
   }
   function setBrokerToken(broker: 'kite', accessToken: string): void {

@@ -24,6 +24,8 @@ export type ControlMessage =
   | { type: 'broker-token'; broker: 'kite'; accessToken: string }
   /** Subscribe or unsubscribe symbols on a running feed (ingest thread). */
   | { type: 'subscribe' | 'unsubscribe'; feed: string; symbols: string[] }
+  /** Risk thread: the kill switch, its reset, the circuit breaker's reset (who asked is recorded). */
+  | { type: 'kill-switch' | 'kill-reset' | 'circuit-reset'; by: string }
   /** A model the strategy asked for, fitted by the main thread's pool. */
   | { type: 'model'; kind: 'garch' | 'hmm'; instrumentId: number; fit: unknown };
 

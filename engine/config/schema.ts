@@ -134,6 +134,41 @@ export const configSchema = z
         simulator: { enabled: true, ticksPerSecond: 1000, seed: 42 }, publishers: { enabled: true }, binance: BINANCE_FEED_DEFAULT, kite: KITE_FEED_DEFAULT,
         truedata: TRUEDATA_FEED_DEFAULT, replay: { enabled: false, speed: 'realtime' },
       }),
+    /** The paper broker (the default broker): fills against the live ticks. */
+    paper: z
+      .object({
+        startingCash: z.number().positive().default(100_000),
+        latencyMs: z.number().min(0).default(0),
+        slippageBps: z.number().min(0).default(1),
+        takerFeeBps: z.number().min(0).default(10),
+        makerFeeBps: z.number().min(0).default(2),
+      })
+      .strict()
+      .default({ startingCash: 100_000, latencyMs: 0, slippageBps: 1, takerFeeBps: 10, makerFeeBps: 2 }),
+    risk: z
+      .object({
+        /** Equity risked per entry between entry and stop, before regime and circuit multipliers. */
+        riskPerTradePct: z.number().positive().max(10).default(0.5),
+        circuit: z
+          .object({
+            dailyLossPct: z.number().positive().default(5),
+            drawdownPct: z.number().positive().default(2),
+            drawdownWindowMs: z.number().int().positive().default(15 * 60_000),
+            maxOpenPositions: z.number().int().min(1).default(10),
+            brokerErrors: z.number().int().min(1).default(5),
+            brokerErrorWindowMs: z.number().int().positive().default(60_000),
+            cooldownMs: z.number().int().min(0).default(5 * 60_000),
+            probeSizeFraction: z.number().positive().max(1).default(0.25),
+            probesToClose: z.number().int().min(1).default(3),
+          })
+          .strict()
+          .default({ dailyLossPct: 5, drawdownPct: 2, drawdownWindowMs: 15 * 60_000, maxOpenPositions: 10, brokerErrors: 5, brokerErrorWindowMs: 60_000, cooldownMs: 5 * 60_000, probeSizeFraction: 0.25, probesToClose: 3 }),
+      })
+      .strict()
+      .default({
+        riskPerTradePct: 0.5,
+        circuit: { dailyLossPct: 5, drawdownPct: 2, drawdownWindowMs: 15 * 60_000, maxOpenPositions: 10, brokerErrors: 5, brokerErrorWindowMs: 60_000, cooldownMs: 5 * 60_000, probeSizeFraction: 0.25, probesToClose: 3 },
+      }),
     /** Zerodha Kite Connect, shared by the Kite Ticker feed and the daily login. */
     kite: z
       .object({

@@ -51,6 +51,8 @@ export interface OrderIntent {
   confluence: number;
   /** Receive time of the earliest tick behind it (for tick-to-order latency). */
   tickRecvTs: number;
+  /** Time of the earliest signal behind it (for signal-to-order latency). */
+  signalTs: number;
 }
 
 export interface OrchestratorOptions {
@@ -81,6 +83,7 @@ class Pending {
   stop = NaN;
   target = NaN;
   tickRecvTs = Infinity;
+  signalTs = Infinity;
   readonly mtf: MultiTimeframeAnalyzer;
   constructor(info: InstrumentInfo | undefined) {
     this.mtf = new MultiTimeframeAnalyzer(sessionOf(info));
@@ -89,7 +92,7 @@ class Pending {
     this.count = this.longReasons = this.shortReasons = this.longStrategies = this.shortStrategies = this.longSignals = this.shortSignals = 0;
     this.strength = this.confidence = 0;
     this.price = this.stop = this.target = NaN;
-    this.tickRecvTs = Infinity;
+    this.tickRecvTs = this.signalTs = Infinity;
   }
 }
 
@@ -106,7 +109,7 @@ export class Orchestrator {
   private readonly confluence: Confluence = { alignment: 0, confidence: 0, support: NaN, resistance: NaN };
   private readonly intent: OrderIntent = {
     decision: Decision.Intent, instrumentId: 0, side: 0, price: NaN, stop: NaN, target: NaN, score: 0, quality: Quality.Poor, strengths: 0, weaknesses: 0,
-    strategies: 0, reasons: 0, opposingReasons: 0, confluence: 0, tickRecvTs: 0,
+    strategies: 0, reasons: 0, opposingReasons: 0, confluence: 0, tickRecvTs: 0, signalTs: 0,
   };
 
   constructor(
@@ -134,6 +137,7 @@ export class Orchestrator {
     if (s.side === SignalSide.Flat) {
       const i = this.intent;
       this.fill(i, Decision.Exit, s.instrumentId, SignalSide.Flat, s.price, NaN, NaN, 0, s.reasons, 0, 1 << s.strategyId, s.tickRecvTs);
+      i.signalTs = s.signalTs;
       this.counts[Decision.Exit]++;
       decide(i);
       return;
@@ -145,6 +149,7 @@ export class Orchestrator {
     }
     p.count++;
     if (s.tickRecvTs < p.tickRecvTs) p.tickRecvTs = s.tickRecvTs;
+    if (s.signalTs < p.signalTs) p.signalTs = s.signalTs;
     if (s.side === SignalSide.Long) {
       p.longReasons |= s.reasons;
       p.longStrategies |= 1 << s.strategyId;
@@ -215,6 +220,7 @@ export class Orchestrator {
   }
 
   private finish(p: Pending, i: OrderIntent, decide: (i: Readonly<OrderIntent>) => void): void {
+    i.signalTs = p.signalTs;
     this.counts[i.decision]++;
     p.reset();
     decide(i);

@@ -28,7 +28,10 @@ export const FEED_FIELDS = [
   'subscriptionExpired', // 1 when the vendor said the subscription expired
 ] as const;
 export const STRATEGY_FIELDS = ['ticks', 'signals', 'gaps', 'paused'] as const;
-export const RISK_FIELDS = ['signals', 'ticks', 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits'] as const;
+export const RISK_FIELDS = [
+  'signals', 'ticks', 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits',
+  'orders', 'fills', 'rejects', 'refusedByCircuit', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips',
+] as const;
 
 export enum ThreadState {
   Starting = 0,
@@ -46,7 +49,7 @@ export enum ProviderStatus {
 
 /** Hop-latency histograms. Per strategy: written by that strategy's thread; the others by the risk thread. */
 export const STRATEGY_HISTOGRAMS = ['ingest_to_strategy', 'strategy_compute'] as const;
-export const RISK_HISTOGRAMS = ['strategy_to_risk', 'tick_to_signal'] as const;
+export const RISK_HISTOGRAMS = ['strategy_to_risk', 'tick_to_signal', 'signal_to_order', 'tick_to_order'] as const;
 
 export interface StatusLayoutSpec {
   threads: string[];

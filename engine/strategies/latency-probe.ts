@@ -13,6 +13,10 @@ const params = z
   .object({
     every: z.number().int().min(1).default(100),
     throwAfterTicks: z.number().int().min(1).optional(),
+    /** Diagnostic orders: a stop this many bps away and a target three times further (0: none). */
+    stopBps: z.number().min(0).default(0),
+    /** Strength and confidence of its signals (how the orchestrator scores them). */
+    conviction: z.number().min(0).max(1).default(0.5),
   })
   .strict();
 type Params = z.infer<typeof params>;
@@ -21,14 +25,15 @@ class LatencyProbe implements Strategy {
   private readonly signal = emptySignal();
   private every: number;
   private throwAfter: number;
+  private stopBps: number;
   private count = 0;
 
   constructor(p: Params, ctx: StrategyContext) {
     this.every = p.every;
     this.throwAfter = p.throwAfterTicks ?? Infinity;
+    this.stopBps = p.stopBps;
     this.signal.strategyId = ctx.strategyId;
-    this.signal.strength = 0.5;
-    this.signal.confidence = 0.5;
+    this.signal.strength = this.signal.confidence = p.conviction;
   }
 
   onTick(tick: Tick) {
@@ -39,6 +44,10 @@ class LatencyProbe implements Strategy {
     s.instrumentId = tick.instrumentId;
     s.price = tick.price;
     s.side = (this.count / this.every) % 2 === 1 ? SignalSide.Long : SignalSide.Short;
+    const d = (tick.price * this.stopBps) / 1e4;
+    const dir = s.side === SignalSide.Long ? 1 : -1;
+    s.stop = d > 0 ? tick.price - dir * d : NaN;
+    s.target = d > 0 ? tick.price + dir * 3 * d : NaN;
     return s;
   }
 
@@ -46,6 +55,8 @@ class LatencyProbe implements Strategy {
     const v = params.parse(p);
     this.every = v.every;
     this.throwAfter = v.throwAfterTicks ?? Infinity;
+    this.stopBps = v.stopBps;
+    this.signal.strength = this.signal.confidence = v.conviction;
   }
 }
 

@@ -26,7 +26,7 @@ describe('config', () => {
     expect(c.http.port).toBe(8080);
     expect(c.ingest.port).toBe(9001);
     expect(c.feeds.simulator.enabled).toBe(true);
-    expect(c.strategies).toEqual([{ name: 'latency-probe', id: 'latency-probe', params: { every: 100 } }]);
+    expect(c.strategies).toEqual([{ name: 'latency-probe', id: 'latency-probe', params: { every: 100, stopBps: 0, conviction: 0.5 } }]);
     expect(c.rings.waitStrategy).toBe('spin-then-park');
   });
 

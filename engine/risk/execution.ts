@@ -1,0 +1,126 @@
+import { SignalSide, type Tick } from '../../native-free-ringbuffer/index.js';
+import { fixedFractionalQuantity } from '../analytics/position-sizer.js';
+import { PaperBroker, type BrokerEvent, type PaperBrokerOptions } from '../brokers/paper/paper-broker.js';
+import type { InstrumentInfo } from '../instruments/registry.js';
+import { Decision, type OrderIntent } from '../orchestrator/orchestrator.js';
+import { CircuitBreaker, CircuitState, type CircuitOptions, type Trip } from './circuit-breaker.js';
+
+/**
+ * Execution in the risk thread: order intents become orders at the broker.
+ *
+ * An entry is sized by fixed fractional risk (`riskPerTradePct` of equity
+ * between entry and stop), times the circuit breaker's size factor (reduced
+ * probes when HALF_OPEN) and the regime detector's size multiplier, rounded
+ * down to the instrument's lot; no stop, no size, no order. An exit flattens
+ * the instrument. The circuit breaker sees equity, open positions, regimes
+ * and broker results; the kill switch cancels every open order, flattens
+ * every position and refuses entries until it is reset.
+ */
+export interface ExecutionOptions {
+  riskPerTradePct: number;
+  circuit: CircuitOptions;
+  paper: PaperBrokerOptions;
+}
+
+export interface ExecutionCounters {
+  orders: number;
+  fills: number;
+  rejects: number;
+  refusedByCircuit: number;
+  trips: number;
+}
+
+export class Execution {
+  readonly broker: PaperBroker;
+  readonly breaker: CircuitBreaker;
+  readonly counters: ExecutionCounters = { orders: 0, fills: 0, rejects: 0, refusedByCircuit: 0, trips: 0 };
+  killed = false;
+  private seq = 0;
+  private readonly probeOrders = new Set<string>();
+
+  constructor(
+    private readonly instruments: readonly InstrumentInfo[],
+    private readonly o: ExecutionOptions,
+    /** Size multiplier (regime) of an instrument; 1 when unknown. */
+    private readonly sizeMultiplierOf: (instrumentId: number) => number,
+    onTrip: (t: Trip) => void,
+    private readonly runId = `t${Date.now().toString(36)}`,
+  ) {
+    this.breaker = new CircuitBreaker(o.circuit, (t) => {
+      this.counters.trips++;
+      onTrip(t);
+    });
+    this.broker = new PaperBroker(instruments.length, o.paper, (e) => this.onBrokerEvent(e));
+    this.breaker.startOfDay(this.broker.portfolio.equity());
+  }
+
+  onTick(t: Tick, nowMs: number): void {
+    this.broker.onTick(t, nowMs);
+  }
+
+  /** Returns true when an order went out. */
+  onIntent(i: Readonly<OrderIntent>, nowMs: number): boolean {
+    if (i.decision === Decision.Exit) return this.flatten(i.instrumentId, nowMs);
+    if (i.decision !== Decision.Intent || this.killed) return false;
+    const gate = this.breaker.allowEntry(nowMs);
+    if (!gate.allowed) {
+      this.counters.refusedByCircuit++;
+      return false;
+    }
+    const equity = this.broker.portfolio.equity();
+    const raw = fixedFractionalQuantity(equity, this.o.riskPerTradePct / 100, i.price, i.stop) * gate.sizeFactor * this.sizeMultiplierOf(i.instrumentId);
+    const lot = this.instruments[i.instrumentId - 1]?.lotSize || 0;
+    const qty = lot > 0 ? Math.floor(raw / lot) * lot : raw;
+    if (!(qty > 0)) return false;
+    const id = `${this.runId}-${++this.seq}`;
+    if (this.breaker.state === CircuitState.HalfOpen) this.probeOrders.add(id);
+    this.broker.place({ clientOrderId: id, instrumentId: i.instrumentId, side: i.side === SignalSide.Long ? 'buy' : 'sell', type: 'market', qty }, nowMs);
+    this.counters.orders++;
+    return true;
+  }
+
+  /** Equity, positions and regimes to the circuit breaker (once a second is plenty). */
+  housekeeping(nowMs: number, regimes: (instrumentId: number) => { regime: number; blackSwan: boolean } | null): void {
+    this.breaker.onEquity(this.broker.portfolio.equity(), nowMs);
+    this.breaker.onOpenPositions(this.openPositions(), nowMs);
+    for (let id = 1; id <= this.instruments.length; id++) {
+      const r = regimes(id);
+      if (r) this.breaker.onRegime(r.regime, r.blackSwan, nowMs, this.instruments[id - 1].symbol);
+    }
+  }
+
+  openPositions(): number {
+    let n = 0;
+    for (let id = 1; id <= this.instruments.length; id++) if (this.broker.portfolio.position(id) !== 0) n++;
+    return n;
+  }
+
+  /** Kill switch: cancel open orders, flatten positions, refuse entries until reset. */
+  kill(nowMs: number): void {
+    this.killed = true;
+    this.broker.cancelAll(nowMs);
+    for (let id = 1; id <= this.instruments.length; id++) this.flatten(id, nowMs);
+  }
+
+  resetKill(): void {
+    this.killed = false;
+  }
+
+  private flatten(instrumentId: number, nowMs: number): boolean {
+    const pos = this.broker.portfolio.position(instrumentId);
+    if (pos === 0) return false;
+    this.broker.place({ clientOrderId: `${this.runId}-${++this.seq}`, instrumentId, side: pos > 0 ? 'sell' : 'buy', type: 'market', qty: Math.abs(pos) }, nowMs);
+    this.counters.orders++;
+    return true;
+  }
+
+  private onBrokerEvent(e: BrokerEvent): void {
+    if (e.type === 'fill') this.counters.fills++;
+    if (e.type === 'reject') this.counters.rejects++;
+    if (e.type === 'reject' || e.type === 'fill') this.breaker.onBrokerResult(e.type === 'fill', e.order.updatedAt);
+    if (this.probeOrders.has(e.order.clientOrderId) && (e.type === 'fill' || e.type === 'reject')) {
+      this.probeOrders.delete(e.order.clientOrderId);
+      this.breaker.onProbeResult(e.type === 'fill', e.order.updatedAt);
+    }
+  }
+}
