@@ -105,6 +105,8 @@ export class PortfolioTracker {
   /** Realised P&L since construction. */
   realised = 0;
   private readonly avgPrice: Float64Array;
+  /** Sum of position x mark, kept up to date on every fill and mark (equity in O(1) on the tick path). */
+  private positionsValue = 0;
 
   constructor(startingEquity: number, instruments: number) {
     this.cash = startingEquity;
@@ -126,6 +128,7 @@ export class PortfolioTracker {
     if (next === 0) this.avgPrice[instrument] = 0;
     else if (held === 0 || Math.sign(next) !== Math.sign(held)) this.avgPrice[instrument] = price;
     else if (Math.sign(qty) === Math.sign(held)) this.avgPrice[instrument] = (held * this.avgPrice[instrument] + qty * price) / next;
+    this.positionsValue += next * price - held * this.mark[instrument];
     this.qty[instrument] = next;
     this.cash -= qty * price + fee;
     this.realised -= fee;
@@ -133,8 +136,9 @@ export class PortfolioTracker {
     this.updatePeak();
   }
 
-  /** A new last price. Allocation-free. */
+  /** A new last price. O(1), allocation-free. */
   markPrice(instrument: number, price: number): void {
+    this.positionsValue += this.qty[instrument] * (price - this.mark[instrument]);
     this.mark[instrument] = price;
     this.updatePeak();
   }
@@ -144,9 +148,7 @@ export class PortfolioTracker {
   }
 
   equity(): number {
-    let e = this.cash;
-    for (let i = 0; i < this.qty.length; i++) e += this.qty[i] * this.mark[i];
-    return e;
+    return this.cash + this.positionsValue;
   }
 
   /** Gross exposure (sum of |position value|) over equity. */

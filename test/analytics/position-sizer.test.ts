@@ -74,3 +74,31 @@ describe('position sizer', () => {
     expect(p.leverage()).toBeCloseTo(400 / 9_949, 12);
   });
 });
+
+describe('portfolio tracker (property)', () => {
+  it('equity kept incrementally equals cash plus positions at their marks, whatever the fills and marks', async () => {
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 3 }), fc.integer({ min: -50, max: 50 }), fc.double({ min: 1, max: 1000, noNaN: true })), { maxLength: 200 }),
+        (steps) => {
+          const p = new PortfolioTracker(10_000, 3);
+          const qty = [0, 0, 0, 0];
+          const mark = [0, 0, 0, 0];
+          let cash = 10_000;
+          for (const [isFill, id, q, price] of steps) {
+            if (isFill && q !== 0) {
+              p.fill(id, q, price, 0.5);
+              qty[id] += q;
+              cash -= q * price + 0.5;
+            } else p.markPrice(id, price);
+            mark[id] = price;
+          }
+          const expected = cash + qty.reduce((a, q, i) => a + q * mark[i], 0);
+          expect(Math.abs(p.equity() - expected)).toBeLessThan(1e-6 * Math.max(1, Math.abs(expected)));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
