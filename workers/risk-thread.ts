@@ -37,7 +37,12 @@ const regimeOf = (id: number) => {
   for (const rows of regimeRows) if (rows.read(id, regimeRow, 1)) return regimeRow[0];
   return NaN;
 };
-const orchestrator = new Orchestrator(plan.instruments, DEFAULT_ORCHESTRATOR, regimeOf);
+const processedSlots = plan.config.strategies.map((s) => status.slot(`strategy.${s.id ?? s.name}.processedTs`));
+const allProcessed = (tickRecvTs: number) => {
+  for (let i = 0; i < processedSlots.length; i++) if (status.get(processedSlots[i]) < tickRecvTs) return false;
+  return true;
+};
+const orchestrator = new Orchestrator(plan.instruments, DEFAULT_ORCHESTRATOR, regimeOf, allProcessed);
 const decisionSlots = [0, 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits'].map((k) => (k ? status.slot(`risk.${k}`) : -1));
 
 // execution: intents to the (paper) broker through the circuit breaker
@@ -55,7 +60,7 @@ const regimeState = (id: number) => {
 };
 const sizeMultiplierOf = (id: number) => (regimeState(id) ? regimeRead[7] : 1);
 const { risk: riskConfig, paper } = plan.config;
-const execution = new Execution(plan.instruments, { riskPerTradePct: riskConfig.riskPerTradePct, circuit: riskConfig.circuit, paper }, sizeMultiplierOf, (t) =>
+const execution = new Execution(plan.instruments, { riskPerTradePct: riskConfig.riskPerTradePct, maxLeverage: riskConfig.maxLeverage, circuit: riskConfig.circuit, paper }, sizeMultiplierOf, (t) =>
   log.warn({ reason: t.reason, detail: t.detail }, t.reason === 'admin_reset' ? 'circuit breaker reset' : 'circuit breaker tripped'),
 );
 const signalToOrder = status.histogram('signal_to_order');
@@ -116,6 +121,7 @@ function consume(): void {
     ring.release(n);
     status.add(sSignals, n);
   }
+  orchestrator.flush(clock.toEpochMs(clock.now()), decide);
   const n = Math.min(ticks.available(), MAX_BATCH);
   if (n > 0) {
     for (let i = 0; i < n; i++) {

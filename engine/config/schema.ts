@@ -149,6 +149,8 @@ export const configSchema = z
       .object({
         /** Equity risked per entry between entry and stop, before regime and circuit multipliers. */
         riskPerTradePct: z.number().positive().max(10).default(0.5),
+        /** Notional of one entry at most equity x this; a tight stop must not size a position many times the account. */
+        maxLeverage: z.number().positive().max(20).default(1),
         circuit: z
           .object({
             dailyLossPct: z.number().positive().default(5),
@@ -167,6 +169,7 @@ export const configSchema = z
       .strict()
       .default({
         riskPerTradePct: 0.5,
+        maxLeverage: 1,
         circuit: { dailyLossPct: 5, drawdownPct: 2, drawdownWindowMs: 15 * 60_000, maxOpenPositions: 10, brokerErrors: 5, brokerErrorWindowMs: 60_000, cooldownMs: 5 * 60_000, probeSizeFraction: 0.25, probesToClose: 3 },
       }),
     /** Zerodha Kite Connect, shared by the Kite Ticker feed and the daily login. */

@@ -9,8 +9,10 @@ import { CircuitBreaker, CircuitState, type CircuitOptions, type Trip } from './
  * Execution in the risk thread: order intents become orders at the broker.
  *
  * An entry is sized by fixed fractional risk (`riskPerTradePct` of equity
- * between entry and stop), times the circuit breaker's size factor (reduced
- * probes when HALF_OPEN) and the regime detector's size multiplier, rounded
+ * between entry and stop), capped at `maxLeverage` x equity in notional (a
+ * tight stop alone would size a position many times the account), times the
+ * circuit breaker's size factor (reduced probes when HALF_OPEN) and the
+ * regime detector's size multiplier, rounded
  * down to the instrument's lot; no stop, no size, no order. An exit flattens
  * the instrument. The circuit breaker sees equity, open positions, regimes
  * and broker results; the kill switch cancels every open order, flattens
@@ -18,6 +20,7 @@ import { CircuitBreaker, CircuitState, type CircuitOptions, type Trip } from './
  */
 export interface ExecutionOptions {
   riskPerTradePct: number;
+  maxLeverage: number;
   circuit: CircuitOptions;
   paper: PaperBrokerOptions;
 }
@@ -68,7 +71,8 @@ export class Execution {
       return false;
     }
     const equity = this.broker.portfolio.equity();
-    const raw = fixedFractionalQuantity(equity, this.o.riskPerTradePct / 100, i.price, i.stop) * gate.sizeFactor * this.sizeMultiplierOf(i.instrumentId);
+    const byRisk = fixedFractionalQuantity(equity, this.o.riskPerTradePct / 100, i.price, i.stop);
+    const raw = Math.min(byRisk, (equity * this.o.maxLeverage) / i.price) * gate.sizeFactor * this.sizeMultiplierOf(i.instrumentId);
     const lot = this.instruments[i.instrumentId - 1]?.lotSize || 0;
     const qty = lot > 0 ? Math.floor(raw / lot) * lot : raw;
     if (!(qty > 0)) return false;

@@ -12,7 +12,7 @@ const intent = (o: Partial<OrderIntent>): OrderIntent => ({
 });
 const trade = (price: number) => ({ ...emptyTick(), instrumentId: 1, kind: TickKind.Trade, price, qty: 1e6, side: Side.Buy });
 const make = (multiplier = 1) =>
-  new Execution([inst], { riskPerTradePct: 0.5, circuit: DEFAULT_CIRCUIT, paper: { startingCash: 100_000, latencyMs: 0, slippageBps: 0, takerFeeBps: 0, makerFeeBps: 0 } }, () => multiplier, () => {});
+  new Execution([inst], { riskPerTradePct: 0.5, maxLeverage: 1, circuit: DEFAULT_CIRCUIT, paper: { startingCash: 100_000, latencyMs: 0, slippageBps: 0, takerFeeBps: 0, makerFeeBps: 0 } }, () => multiplier, () => {});
 
 describe('execution', () => {
   it('sizes an entry by fixed-fractional risk times the regime multiplier, rounded to the lot, and fills it', () => {
@@ -22,6 +22,14 @@ describe('execution', () => {
     // 0.5% of 100,000 = 500 at risk, 1 per unit -> 500 units, halved by the regime
     expect(x.broker.portfolio.position(1)).toBe(250);
     expect(x.counters).toMatchObject({ orders: 1, fills: 1 });
+  });
+
+  it('a tight stop cannot size past maxLeverage x equity in notional', () => {
+    const x = make();
+    // risk sizing alone: 500 / 0.1 = 5,000 units = 500,000 notional, five times the account
+    expect(x.onIntent(intent({ stop: 99.9 }), 0)).toBe(true);
+    x.onTick(trade(100), 1);
+    expect(x.broker.portfolio.position(1)).toBeCloseTo(1000, 9);
   });
 
   it('no stop, no size, no order; vetoed and NO TRADE decisions never reach the broker', () => {
