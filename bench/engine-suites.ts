@@ -80,6 +80,36 @@ async function measureLatency(engine: RunningEngine, rate: number, warmup: numbe
   });
 }
 
+/** Signal to order sent, and tick to order sent, with the paper broker, at 10k ticks/s. */
+export async function engineOrders(quick: boolean, progress: (s: string) => void): Promise<BenchRow[]> {
+  const window = quick ? 3000 : 15_000;
+  progress(`engine signal-to-order with the paper broker @ 10k ticks/s (${window / 1000 + 1}s)`);
+  const config = loadConfig({ TICKRING_HTTP_PORT: '0', TICKRING_LOG_LEVEL: 'warn' }, '');
+  config.feeds.simulator.ticksPerSecond = 10_000;
+  config.feeds.publishers.enabled = false;
+  // a tradable signal every 50 ticks: 200 orders a second
+  config.strategies = [{ name: 'latency-probe', id: 'latency-probe', params: { every: 50, stopBps: 20, conviction: 0.9 } }];
+  // The probe flips sides blindly and pays the spread each time; the latency of
+  // the order path, not its P&L, is measured, so loss limits must not trip.
+  config.paper = { ...config.paper, takerFeeBps: 0, makerFeeBps: 0, slippageBps: 0 };
+  config.risk.circuit = { ...config.risk.circuit, dailyLossPct: 100, drawdownPct: 100 };
+  const engine = await startEngine(config, createLogger('warn', 'bench'));
+  try {
+    await sleep(1000);
+    const keys = ['signal_to_order', 'tick_to_order'];
+    const before = keys.map((k) => engine.status.histogram(k).snapshot());
+    const orders0 = engine.status.read('risk.orders');
+    await sleep(window);
+    const after = keys.map((k) => engine.status.histogram(k).snapshot());
+    const orders = engine.status.read('risk.orders') - orders0;
+    return keys.map((k, i) =>
+      hopRow(`${k.replace(/_/g, '-')} @ 10k/s (paper)`, windowHistogram(before[i], after[i]), orders / (window / 1000), i === 0 ? `${orders} orders; orchestrator closes a window when every strategy has processed its ticks` : ''),
+    );
+  } finally {
+    await engine.stop();
+  }
+}
+
 /** RSS over a long run at 10k ticks/s: growth after warm-up, in percent. */
 export async function engineRss(quick: boolean, progress: (s: string) => void): Promise<BenchRow[]> {
   const seconds = quick ? 20 : 300;

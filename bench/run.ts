@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analytics } from './analytics-suites.js';
-import { engineLatency, engineRss } from './engine-suites.js';
+import { engineLatency, engineOrders, engineRss } from './engine-suites.js';
 import { ingest } from './ingest-suites.js';
 import { httpLoad } from './http-load-suites.js';
 import { strategies } from './strategy-suites.js';
@@ -14,7 +14,7 @@ import { ringHop, ringThroughput } from './ring-suites.js';
 import { printTable, writeResults, type BenchRow } from './table.js';
 import { checkTargets } from './targets.js';
 
-const SUITES = { 'ring-hop': ringHop, 'ring-throughput': ringThroughput, analytics, strategy: strategies, ingest, engine: engineLatency, 'http-load': httpLoad, 'engine-rss': engineRss };
+const SUITES = { 'ring-hop': ringHop, 'ring-throughput': ringThroughput, analytics, strategy: strategies, ingest, engine: engineLatency, orders: engineOrders, 'http-load': httpLoad, 'engine-rss': engineRss };
 
 export async function runBench(argv: string[]): Promise<void> {
   const quick = argv.includes('--quick');

@@ -38,6 +38,7 @@ const sTicks = status.slot(`strategy.${id}.ticks`);
 const sSignals = status.slot(`strategy.${id}.signals`);
 const sGaps = status.slot(`strategy.${id}.gaps`);
 const sPaused = status.slot(`strategy.${id}.paused`);
+const sProcessed = status.slot(`strategy.${id}.processedTs`);
 
 let paused = false;
 const tick = emptyTick();
@@ -70,6 +71,7 @@ function consume(): void {
   } finally {
     reader.release(done);
     writer.commit();
+    if (done > 0) status.set(sProcessed, tick.recvTs);
     status.add(sTicks, done);
     status.add(sSignals, signals);
     status.set(sGaps, reader.gaps());

@@ -8,9 +8,11 @@ import { popcount } from '../bits.js';
  * The orchestrator (risk thread): turns the strategies' signals into order
  * intents.
  *
- * - Signals on an instrument are collected for `windowMs`; when the window
- *   closes, LONG and SHORT together is NO TRADE (recorded with both sides'
- *   strategies and reasons).
+ * - Signals on an instrument are collected until every strategy has processed
+ *   the newest tick behind them (`allProcessed`: then no other signal on those
+ *   ticks can come), or at most `windowMs` (a stalled or paused strategy);
+ *   LONG and SHORT together is NO TRADE (recorded with both sides' strategies
+ *   and reasons).
  * - Otherwise the agreeing signals are scored by the multi-factor scorer:
  *   technical (their confidence), volume (their strength), volatility (the
  *   regime detector's regime: calm is good, EXTREME is 0), momentum (the
@@ -83,6 +85,7 @@ class Pending {
   stop = NaN;
   target = NaN;
   tickRecvTs = Infinity;
+  latestTickRecvTs = -Infinity;
   signalTs = Infinity;
   readonly mtf: MultiTimeframeAnalyzer;
   constructor(info: InstrumentInfo | undefined) {
@@ -93,6 +96,7 @@ class Pending {
     this.strength = this.confidence = 0;
     this.price = this.stop = this.target = NaN;
     this.tickRecvTs = this.signalTs = Infinity;
+    this.latestTickRecvTs = -Infinity;
   }
 }
 
@@ -117,6 +121,8 @@ export class Orchestrator {
     private readonly o: OrchestratorOptions = DEFAULT_ORCHESTRATOR,
     /** The regime (0..3) of an instrument, from the regime detector's published rows; NaN when unknown. */
     private readonly regimeOf: (instrumentId: number) => number = () => NaN,
+    /** Whether every strategy has processed the ticks received up to this time (ns since the anchor). */
+    private readonly allProcessed: (tickRecvTs: number) => boolean = () => false,
   ) {
     this.pending = new Array(instruments.length + 1);
     this.open = new Int32Array(instruments.length + 1);
@@ -149,6 +155,7 @@ export class Orchestrator {
     }
     p.count++;
     if (s.tickRecvTs < p.tickRecvTs) p.tickRecvTs = s.tickRecvTs;
+    if (s.tickRecvTs > p.latestTickRecvTs) p.latestTickRecvTs = s.tickRecvTs;
     if (s.signalTs < p.signalTs) p.signalTs = s.signalTs;
     if (s.side === SignalSide.Long) {
       p.longReasons |= s.reasons;
@@ -170,13 +177,13 @@ export class Orchestrator {
     if (this.o.windowMs === 0) this.close(s.instrumentId, p, decide);
   }
 
-  /** Closes every window older than `windowMs` at `nowMs`. Call it from the consumer loop. */
+  /** Closes every window whose ticks every strategy has processed, or older than `windowMs`. Call it from the consumer loop. */
   flush(nowMs: number, decide: (i: Readonly<OrderIntent>) => void): void {
     let k = 0;
     while (k < this.openCount) {
       const id = this.open[k];
       const p = this.pending[id]!;
-      if (p.count > 0 && nowMs - p.openedMs < this.o.windowMs) {
+      if (p.count > 0 && nowMs - p.openedMs < this.o.windowMs && !this.allProcessed(p.latestTickRecvTs)) {
         k++;
         continue;
       }

@@ -27,7 +27,10 @@ export const FEED_FIELDS = [
   'skewMs', // smoothed exchange-to-receive delay
   'subscriptionExpired', // 1 when the vendor said the subscription expired
 ] as const;
-export const STRATEGY_FIELDS = ['ticks', 'signals', 'gaps', 'paused'] as const;
+export const STRATEGY_FIELDS = [
+  'ticks', 'signals', 'gaps', 'paused',
+  'processedTs', // receive time of the last tick the strategy finished (once per batch): the orchestrator's window closes on it
+] as const;
 export const RISK_FIELDS = [
   'signals', 'ticks', 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits',
   'orders', 'fills', 'rejects', 'refusedByCircuit', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips',

@@ -55,6 +55,19 @@ describe('orchestrator', () => {
     expect(out[0].score).toBeCloseTo(24 + 16 + 7.5 + 7.5 + 10 + 10, 9);
   });
 
+  it('a window closes as soon as every strategy has processed the ticks behind it, not after the full window', () => {
+    let processedUpTo = 0;
+    const o = new Orchestrator([btc], undefined, undefined, (ts) => processedUpTo >= ts);
+    const out: OrderIntent[] = [];
+    const decide = (i: Readonly<OrderIntent>) => out.push({ ...i });
+    o.onSignal(signal({ strategyId: 1, tickRecvTs: 1000 }), 0, decide);
+    o.flush(1, decide);
+    expect(out).toHaveLength(0); // the other strategy has not seen tick 1000 yet: a conflicting signal may still come
+    processedUpTo = 1000;
+    o.flush(2, decide);
+    expect(out.map((i) => i.decision)).toEqual([Decision.Intent]);
+  });
+
   it('the multi-timeframe analyzer vetoes a LONG against a downtrend and confirms it with an uptrend', () => {
     const down = new Orchestrator([btc]);
     trend(down, -0.02); // 100 down to ~42
