@@ -109,6 +109,7 @@ export function renderMetrics(view: EngineView): string {
   riskGauge('tickring_fills_total', 'fills', 'counter', 'Fills reported by the broker.');
   riskGauge('tickring_order_rejections_total', 'rejects', 'counter', 'Orders the broker rejected.');
   riskGauge('tickring_entries_refused_by_circuit_total', 'refusedByCircuit', 'counter', 'Entries refused while the circuit breaker was open.');
+  riskGauge('tickring_entries_unsized_total', 'unsized', 'counter', 'Entries that sized to nothing: no stop, no leverage headroom, or less than a lot.');
   riskGauge('tickring_circuit_trips_total', 'trips', 'counter', 'Circuit breaker trips (and admin resets).');
   riskGauge('tickring_circuit_state', 'circuit', 'gauge', 'Circuit breaker: 0 closed, 1 open, 2 half open.');
   riskGauge('tickring_kill_switch', 'killSwitch', 'gauge', '1 while the kill switch refuses entries.');

@@ -98,12 +98,15 @@ export async function engineOrders(quick: boolean, progress: (s: string) => void
     await sleep(1000);
     const keys = ['signal_to_order', 'tick_to_order'];
     const before = keys.map((k) => engine.status.histogram(k).snapshot());
-    const orders0 = engine.status.read('risk.orders');
+    // what became of the probe's signals: orders, or decided against (and why)
+    const counts = ['orders', 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits', 'refusedByCircuit', 'unsized', 'trips'];
+    const counts0 = counts.map((k) => engine.status.read(`risk.${k}`));
     await sleep(window);
     const after = keys.map((k) => engine.status.histogram(k).snapshot());
-    const orders = engine.status.read('risk.orders') - orders0;
+    const delta = counts.map((k, i) => `${k} ${engine.status.read(`risk.${k}`) - counts0[i]}`);
+    const orders = engine.status.read('risk.orders') - counts0[0];
     return keys.map((k, i) =>
-      hopRow(`${k.replace(/_/g, '-')} @ 10k/s (paper)`, windowHistogram(before[i], after[i]), orders / (window / 1000), i === 0 ? `${orders} orders; orchestrator closes a window when every strategy has processed its ticks` : ''),
+      hopRow(`${k.replace(/_/g, '-')} @ 10k/s (paper)`, windowHistogram(before[i], after[i]), orders / (window / 1000), i === 0 ? delta.join(', ') : ''),
     );
   } finally {
     await engine.stop();

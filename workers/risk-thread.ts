@@ -73,7 +73,7 @@ const decide = (i: Readonly<OrderIntent>) => {
     tickToOrder.record(sent - i.tickRecvTs);
   }
 };
-const riskSlots = Object.fromEntries(['orders', 'fills', 'rejects', 'refusedByCircuit', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips'].map((k) => [k, status.slot(`risk.${k}`)]));
+const riskSlots = Object.fromEntries(['orders', 'fills', 'rejects', 'refusedByCircuit', 'unsized', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips'].map((k) => [k, status.slot(`risk.${k}`)]));
 const CIRCUIT_CODE = { CLOSED: 0, OPEN: 1, HALF_OPEN: 2 } as const;
 let lastHousekeeping = 0;
 function housekeeping(nowMs: number): void {
@@ -84,6 +84,7 @@ function housekeeping(nowMs: number): void {
   status.set(riskSlots.fills, c.fills);
   status.set(riskSlots.rejects, c.rejects);
   status.set(riskSlots.refusedByCircuit, c.refusedByCircuit);
+  status.set(riskSlots.unsized, c.unsized);
   status.set(riskSlots.trips, c.trips);
   status.set(riskSlots.equity, pf.equity());
   status.set(riskSlots.cash, pf.cash);

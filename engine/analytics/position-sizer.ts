@@ -151,11 +151,21 @@ export class PortfolioTracker {
     return this.cash + this.positionsValue;
   }
 
-  /** Gross exposure (sum of |position value|) over equity. */
-  leverage(): number {
+  /** Sum of |position x mark| over every instrument. */
+  grossExposure(): number {
     let gross = 0;
     for (let i = 0; i < this.qty.length; i++) gross += Math.abs(this.qty[i] * this.mark[i]);
-    return gross / this.equity();
+    return gross;
+  }
+
+  /** Gross exposure over equity. */
+  leverage(): number {
+    return this.grossExposure() / this.equity();
+  }
+
+  /** |position x mark| of one instrument. */
+  exposure(instrument: number): number {
+    return Math.abs(this.qty[instrument] * this.mark[instrument]);
   }
 
   drawdown(): number {

@@ -9,8 +9,9 @@ import { CircuitBreaker, CircuitState, type CircuitOptions, type Trip } from './
  * Execution in the risk thread: order intents become orders at the broker.
  *
  * An entry is sized by fixed fractional risk (`riskPerTradePct` of equity
- * between entry and stop), capped at `maxLeverage` x equity in notional (a
- * tight stop alone would size a position many times the account), times the
+ * between entry and stop), capped so that gross exposure, with the orders
+ * still working, stays within `maxLeverage` x equity (a tight stop alone
+ * would size a position many times the account), times the
  * circuit breaker's size factor (reduced probes when HALF_OPEN) and the
  * regime detector's size multiplier, rounded
  * down to the instrument's lot; no stop, no size, no order. An exit flattens
@@ -30,13 +31,15 @@ export interface ExecutionCounters {
   fills: number;
   rejects: number;
   refusedByCircuit: number;
+  /** Entries that sized to nothing: no stop, no leverage headroom, or less than a lot. */
+  unsized: number;
   trips: number;
 }
 
 export class Execution {
   readonly broker: PaperBroker;
   readonly breaker: CircuitBreaker;
-  readonly counters: ExecutionCounters = { orders: 0, fills: 0, rejects: 0, refusedByCircuit: 0, trips: 0 };
+  readonly counters: ExecutionCounters = { orders: 0, fills: 0, rejects: 0, refusedByCircuit: 0, unsized: 0, trips: 0 };
   killed = false;
   private seq = 0;
   private readonly probeOrders = new Set<string>();
@@ -61,6 +64,21 @@ export class Execution {
     this.broker.onTick(t, nowMs);
   }
 
+  /**
+   * The largest quantity on the intent's side that keeps gross exposure within
+   * `maxLeverage` x equity, counting the position and the orders still working
+   * on the instrument (entries stack between fills), so that an entry against
+   * the position may close it and open the other side up to the limit.
+   */
+  private leverageHeadroom(i: Readonly<OrderIntent>, equity: number): number {
+    const pf = this.broker.portfolio;
+    const others = pf.grossExposure() - pf.exposure(i.instrumentId);
+    const budget = equity * this.o.maxLeverage - others;
+    const projected = pf.position(i.instrumentId) + this.broker.workingQty(i.instrumentId);
+    const dir = i.side === SignalSide.Long ? 1 : -1;
+    return Math.max(0, budget / i.price - dir * projected);
+  }
+
   /** Returns true when an order went out. */
   onIntent(i: Readonly<OrderIntent>, nowMs: number): boolean {
     if (i.decision === Decision.Exit) return this.flatten(i.instrumentId, nowMs);
@@ -72,10 +90,13 @@ export class Execution {
     }
     const equity = this.broker.portfolio.equity();
     const byRisk = fixedFractionalQuantity(equity, this.o.riskPerTradePct / 100, i.price, i.stop);
-    const raw = Math.min(byRisk, (equity * this.o.maxLeverage) / i.price) * gate.sizeFactor * this.sizeMultiplierOf(i.instrumentId);
+    const raw = Math.min(byRisk, this.leverageHeadroom(i, equity)) * gate.sizeFactor * this.sizeMultiplierOf(i.instrumentId);
     const lot = this.instruments[i.instrumentId - 1]?.lotSize || 0;
     const qty = lot > 0 ? Math.floor(raw / lot) * lot : raw;
-    if (!(qty > 0)) return false;
+    if (!(qty > 0)) {
+      this.counters.unsized++;
+      return false;
+    }
     const id = `${this.runId}-${++this.seq}`;
     if (this.breaker.state === CircuitState.HalfOpen) this.probeOrders.add(id);
     this.broker.place({ clientOrderId: id, instrumentId: i.instrumentId, side: i.side === SignalSide.Long ? 'buy' : 'sell', type: 'market', qty }, nowMs);

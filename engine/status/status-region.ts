@@ -33,7 +33,7 @@ export const STRATEGY_FIELDS = [
 ] as const;
 export const RISK_FIELDS = [
   'signals', 'ticks', 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits',
-  'orders', 'fills', 'rejects', 'refusedByCircuit', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips',
+  'orders', 'fills', 'rejects', 'refusedByCircuit', 'unsized', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips',
 ] as const;
 
 export enum ThreadState {

@@ -32,6 +32,20 @@ describe('execution', () => {
     expect(x.broker.portfolio.position(1)).toBeCloseTo(1000, 9);
   });
 
+  it('entries do not stack past maxLeverage, counting orders not yet filled; an opposite entry may flip up to the limit', () => {
+    const x = make();
+    expect(x.onIntent(intent({ stop: 99.9 }), 0)).toBe(true);
+    expect(x.onIntent(intent({ stop: 99.9 }), 0)).toBe(false); // the first is still working: no headroom left
+    x.onTick(trade(100), 1);
+    expect(x.broker.portfolio.position(1)).toBeCloseTo(1000, 9);
+    expect(x.onIntent(intent({ stop: 99.9 }), 2)).toBe(false);
+    expect(x.onIntent(intent({ side: SignalSide.Short, stop: 100.1 }), 3)).toBe(true);
+    x.onTick(trade(100), 4);
+    expect(x.broker.portfolio.position(1)).toBeCloseTo(-1000, 9);
+    expect(x.broker.portfolio.leverage()).toBeCloseTo(1, 9);
+    expect(x.counters.unsized).toBe(2);
+  });
+
   it('no stop, no size, no order; vetoed and NO TRADE decisions never reach the broker', () => {
     const x = make();
     expect(x.onIntent(intent({ stop: NaN }), 0)).toBe(false);

@@ -98,6 +98,14 @@ export class PaperBroker {
     return [...this.byId.values()];
   }
 
+  /** Signed quantity still to fill on the instrument's open orders (buys positive). */
+  workingQty(instrumentId: number): number {
+    const list = this.open[instrumentId];
+    let q = 0;
+    if (list) for (const o of list) q += (o.side === 'buy' ? 1 : -1) * (o.qty - o.filledQty);
+    return q;
+  }
+
   /** Matches the instrument's open orders against a tick, and marks the portfolio. */
   onTick(t: Tick, nowMs: number): void {
     const id = t.instrumentId;
