@@ -70,8 +70,10 @@ function consume(): void {
     }
   } finally {
     reader.release(done);
-    writer.commit();
+    // processedTs before the signals are published: the risk thread that sees
+    // them sees it too, and closes their window at once rather than on its next wake
     if (done > 0) status.set(sProcessed, tick.recvTs);
+    writer.commit();
     status.add(sTicks, done);
     status.add(sSignals, signals);
     status.set(sGaps, reader.gaps());
