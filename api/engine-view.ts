@@ -49,6 +49,21 @@ export class EngineView {
     }));
   }
 
+  /** The risk thread's state as it last published it (four times a second), and the configured limits. */
+  risk() {
+    const r = (k: string) => this.status.read(`risk.${k}`);
+    return {
+      circuit: (['CLOSED', 'OPEN', 'HALF_OPEN'] as const)[r('circuit')] ?? 'CLOSED',
+      killSwitch: r('killSwitch') === 1,
+      equity: r('equity'),
+      cash: r('cash'),
+      realisedPnl: r('realisedPnl'),
+      openPositions: r('openPositions'),
+      counters: { orders: r('orders'), fills: r('fills'), rejects: r('rejects'), refusedByCircuit: r('refusedByCircuit'), unsized: r('unsized'), trips: r('trips') },
+      limits: this.plan.config.risk,
+    };
+  }
+
   lastMessageAgeMs(feed: string): number | null {
     const at = this.status.read(`feed.${feed}.lastMessageAt`);
     return at === 0 ? null : (this.clock.now() - at) / 1e6;

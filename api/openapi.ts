@@ -93,6 +93,35 @@ export const OPENAPI = {
     '/health/providers': {
       get: { summary: 'Every data feed: status, freshness, counters', responses: { '200': json({ type: 'object', required: ['providers'], properties: { providers: { type: 'array', items: provider } } }, 'feeds') } },
     },
+    '/health/risk': {
+      get: {
+        summary: 'Circuit breaker, kill switch, equity, open positions, entry counters and the configured risk limits',
+        responses: {
+          '200': json({
+            type: 'object',
+            required: ['circuit', 'killSwitch', 'equity', 'cash', 'realisedPnl', 'openPositions', 'counters', 'limits'],
+            properties: {
+              circuit: { enum: ['CLOSED', 'OPEN', 'HALF_OPEN'] },
+              killSwitch: { type: 'boolean' },
+              equity: { type: 'number' },
+              cash: { type: 'number' },
+              realisedPnl: { type: 'number' },
+              openPositions: { type: 'integer', minimum: 0 },
+              counters: {
+                type: 'object',
+                required: ['orders', 'fills', 'rejects', 'refusedByCircuit', 'unsized', 'trips'],
+                additionalProperties: { type: 'integer', minimum: 0 },
+              },
+              limits: {
+                type: 'object',
+                required: ['riskPerTradePct', 'maxLeverage', 'circuit'],
+                properties: { riskPerTradePct: { type: 'number' }, maxLeverage: { type: 'number' }, circuit: { type: 'object', required: ['dailyLossPct', 'drawdownPct', 'maxOpenPositions'] } },
+              },
+            },
+          }, 'risk state'),
+        },
+      },
+    },
     '/metrics': {
       get: {
         summary: 'Prometheus text exposition (hop-latency histograms, counters, gauges)',

@@ -22,5 +22,9 @@ describe('paper trading end to end', () => {
     expect(await e.metric('tickring_circuit_state')).toBe(0);
     expect(await e.metric('tickring_hop_latency_seconds_count', { hop: 'tick_to_order' })).toBeGreaterThanOrEqual(3);
     expect(await e.metric('tickring_hop_latency_seconds_count', { hop: 'signal_to_order' })).toBeGreaterThanOrEqual(3);
+    const risk = (await e.get('/health/risk')).body;
+    expect(risk).toMatchObject({ circuit: 'CLOSED', killSwitch: false, limits: { maxLeverage: 1, riskPerTradePct: 0.5 } });
+    expect(risk.counters.orders).toBeGreaterThanOrEqual(3);
+    expect(risk.equity).toBeGreaterThan(0);
   }, 30_000);
 });
