@@ -1,7 +1,8 @@
 import { RingObserver } from '../native-free-ringbuffer/index.js';
 import { Clock } from '../engine/clock.js';
 import type { EnginePlan } from '../engine/plan.js';
-import { ProviderStatus, StatusRegion, ThreadState } from '../engine/status/status-region.js';
+import { ProviderStatus, StatusRegion, StoreBackend, StoreState, ThreadState } from '../engine/status/status-region.js';
+import { STORE } from '../engine/plan.js';
 import { isMarketOpen, type MarketCalendar } from '../engine/market-hours.js';
 
 /** Indian vendors' feeds are judged by NSE hours; everything else trades around the clock. */
@@ -23,6 +24,7 @@ export class EngineView {
     this.clock = new Clock(plan.anchor);
     for (const [consumer, d] of Object.entries(plan.tickRings)) this.rings.push({ name: `ticks:${consumer}`, consumer, ring: new RingObserver(d) });
     for (const [id, d] of Object.entries(plan.signalRings)) this.rings.push({ name: `signals:${id}`, consumer: 'risk', ring: new RingObserver(d) });
+    this.rings.push({ name: 'store', consumer: STORE, ring: new RingObserver(plan.storeRing) });
   }
 
   heartbeatAgeMs(thread: string): number {
@@ -61,6 +63,26 @@ export class EngineView {
       openPositions: r('openPositions'),
       counters: { orders: r('orders'), fills: r('fills'), rejects: r('rejects'), refusedByCircuit: r('refusedByCircuit'), unsized: r('unsized'), trips: r('trips') },
       limits: this.plan.config.risk,
+    };
+  }
+
+  /** Persistence as the store thread last published it (ten times a second). */
+  db() {
+    const r = (k: string) => this.status.read(`store.${k}`);
+    const at = (ms: number) => (ms > 0 ? new Date(ms).toISOString() : null);
+    return {
+      state: StoreState[r('state')].toUpperCase(),
+      backend: StoreBackend[r('backend')].toLowerCase(),
+      queuedRows: r('queued'),
+      rowsWritten: r('rowsWritten'),
+      batches: r('batches'),
+      writeFailures: r('writeFailures'),
+      journal: { bytes: r('journalBytes'), batchesSpilled: r('journalBatches'), rowsReplayed: r('replayedRows'), tornRecords: r('tornRecords') },
+      /** Rows the risk thread holds because the store ring is full (never dropped). */
+      backlogRows: this.status.read('risk.storeBacklog'),
+      signalsNotRecorded: this.status.read('risk.storeSignalsDropped'),
+      lastWriteAt: at(r('lastWriteAt')),
+      lastErrorAt: at(r('lastErrorAt')),
     };
   }
 
@@ -115,6 +137,7 @@ export class EngineView {
     for (const f of this.plan.feeds) {
       if (this.status.read(`feed.${f}.subscriptionExpired`) === 1) reasons.push(`feed ${f}: subscription expired`);
     }
+    if (this.status.read('store.state') === StoreState.Failing) reasons.push('persistence: the database is unreachable and the journal cannot be written');
     if (!this.plan.feeds.some((f) => this.isUsable(f))) {
       const describe = (f: string) => `${f}: ${this.status.read(`feed.${f}.subscriptionExpired`) === 1 ? 'subscription expired' : this.feedState(f) === ProviderStatus.Connected && this.isStale(f) ? 'stale' : ProviderStatus[this.feedState(f)].toLowerCase()}`;
       reasons.push(`no data feed is connected (${this.plan.feeds.map(describe).join(', ') || 'none configured'})`);

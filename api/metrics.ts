@@ -116,6 +116,17 @@ export function renderMetrics(view: EngineView): string {
   riskGauge('tickring_equity', 'equity', 'gauge', 'Account equity (cash plus positions at their last price).');
   riskGauge('tickring_realised_pnl', 'realisedPnl', 'gauge', 'Realised P&L since start, after fees.');
   riskGauge('tickring_open_positions', 'openPositions', 'gauge', 'Instruments with an open position.');
+  riskGauge('tickring_store_backlog_rows', 'storeBacklog', 'gauge', 'Rows the risk thread holds while the store ring is full (never dropped).');
+  riskGauge('tickring_store_signals_not_recorded_total', 'storeSignalsDropped', 'counter', 'Signals not recorded because the store ring was full.');
+
+  // persistence (store thread)
+  const storeMetric = (name: string, key: string, type: 'counter' | 'gauge', help: string) => out.push(new Family(name, type, help).sample({}, status.read(`store.${key}`)));
+  storeMetric('tickring_store_state', 'state', 'gauge', 'Persistence: 0 starting, 1 writing to the database, 2 spilling to the journal, 3 failing (rows held in memory).');
+  storeMetric('tickring_store_rows_written_total', 'rowsWritten', 'counter', 'Rows written to the database (replayed ones included).');
+  storeMetric('tickring_store_write_failures_total', 'writeFailures', 'counter', 'Database writes or journal appends that failed.');
+  storeMetric('tickring_store_queued_rows', 'queued', 'gauge', 'Rows waiting for the next batch.');
+  storeMetric('tickring_store_journal_bytes', 'journalBytes', 'gauge', 'Bytes spilled to the journal and not yet replayed.');
+  storeMetric('tickring_store_replayed_rows_total', 'replayedRows', 'counter', 'Rows replayed from the journal into the database.');
 
   // regime detectors' per-instrument state (rows they have written)
   const detectors = plan.config.strategies.filter((x) => x.name === 'regime-detector').map((x) => x.id ?? x.name);

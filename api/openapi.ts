@@ -122,6 +122,35 @@ export const OPENAPI = {
         },
       },
     },
+    '/health/db': {
+      get: {
+        summary: 'Persistence: database state, write-behind queue, journal (503 when neither the database nor the journal can take rows)',
+        responses: {
+          '200': json({
+            type: 'object',
+            required: ['state', 'backend', 'queuedRows', 'rowsWritten', 'batches', 'writeFailures', 'journal', 'backlogRows', 'signalsNotRecorded', 'lastWriteAt', 'lastErrorAt'],
+            properties: {
+              state: { enum: ['STARTING', 'WRITING', 'SPILLING', 'FAILING'] },
+              backend: { enum: ['none', 'postgres', 'embedded'] },
+              queuedRows: { type: 'integer', minimum: 0 },
+              rowsWritten: { type: 'integer', minimum: 0 },
+              batches: { type: 'integer', minimum: 0 },
+              writeFailures: { type: 'integer', minimum: 0 },
+              journal: {
+                type: 'object',
+                required: ['bytes', 'batchesSpilled', 'rowsReplayed', 'tornRecords'],
+                additionalProperties: { type: 'integer', minimum: 0 },
+              },
+              backlogRows: { type: 'integer', minimum: 0 },
+              signalsNotRecorded: { type: 'integer', minimum: 0 },
+              lastWriteAt: { type: ['string', 'null'], description: 'ISO 8601' },
+              lastErrorAt: { type: ['string', 'null'], description: 'ISO 8601' },
+            },
+          }, 'persistence state'),
+          '503': { description: 'the database is unreachable and the journal cannot be written' },
+        },
+      },
+    },
     '/metrics': {
       get: {
         summary: 'Prometheus text exposition (hop-latency histograms, counters, gauges)',

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createRing, Doorbell, SIGNAL_RECORD_BYTES, TICK_RECORD_BYTES, type RingDescriptor } from '../native-free-ringbuffer/index.js';
 import { createClockAnchor, type ClockAnchor } from './clock.js';
 import type { Config } from './config/schema.js';
@@ -20,6 +21,10 @@ export interface EnginePlan {
   tickRings: Record<string, RingDescriptor>;
   /** Signal rings, one per strategy, keyed by strategy id. */
   signalRings: Record<string, RingDescriptor>;
+  /** Risk thread to store thread: rows to persist, as envelopes (see engine/persistence/store-envelope). */
+  storeRing: RingDescriptor;
+  /** One engine process: stored rows are keyed by it and the store ring's sequence. */
+  runId: string;
   threads: string[];
   feeds: string[];
   /** Every instrument, in id order (id = index + 1): each thread rebuilds the same registry. */
@@ -31,6 +36,8 @@ export interface EnginePlan {
 export const INGEST = 'ingest';
 export const RISK = 'risk';
 export const HTTP = 'http';
+export const STORE = 'store';
+export const STORE_RECORD_BYTES = 512;
 export const strategyThread = (id: string) => `strategy:${id}`;
 
 export function feedNames(config: Config): string[] {
@@ -46,7 +53,7 @@ export function feedNames(config: Config): string[] {
 
 export function createPlan(config: Config): EnginePlan {
   const strategyIds = config.strategies.map((s) => s.id ?? s.name);
-  const threads = [INGEST, ...strategyIds.map(strategyThread), RISK, HTTP];
+  const threads = [INGEST, ...strategyIds.map(strategyThread), RISK, STORE, HTTP];
   const feeds = feedNames(config);
   const layout = buildStatusLayout({ threads, feeds, strategies: strategyIds, rejectReasons: REJECT_REASONS });
   const status = StatusRegion.create(layout);
@@ -67,5 +74,7 @@ export function createPlan(config: Config): EnginePlan {
   const instruments = loadInstruments(config).list;
   const publications: Record<string, SharedArrayBuffer> = {};
   for (const id of strategyIds) publications[id] = PublishedRows.create(instruments.length + 1).buffer;
-  return { config, anchor, status: { buffer: status.buffer, layout }, tickRings, signalRings, threads, feeds, instruments, publications };
+  const storeRing = createRing({ capacity: config.rings.storeCapacity, recordSize: STORE_RECORD_BYTES });
+  const runId = `${anchor.epochMs.toString(36)}${randomBytes(3).toString('hex')}`;
+  return { config, anchor, status: { buffer: status.buffer, layout }, tickRings, signalRings, storeRing, runId, threads, feeds, instruments, publications };
 }

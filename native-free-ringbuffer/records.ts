@@ -207,86 +207,44 @@ export function decodeSignal(v: RecordViews, off: number, s: Signal): Signal {
   return s;
 }
 
-// --------------------------------------------------------- OrderEvent (64 bytes)
+// ------------------------------------------------- Envelope (any record size)
 /**
- * | byte | type | field                                               |
- * |------|------|-----------------------------------------------------|
- * |   0  | u32  | seq (ring)                                          |
- * |   4  | u32  | instrument id                                       |
- * |   8  | f64  | order id (engine-local, integer)                    |
- * |  16  | f64  | receive time of the originating tick (ns)           |
- * |  24  | f64  | event time (ns)                                     |
- * |  32  | f64  | price (limit, or fill price for fills)              |
- * |  40  | f64  | quantity (order quantity, or fill quantity)         |
- * |  48  | f64  | cumulative filled quantity                          |
- * |  56  | u8   | event kind (OrderEventKind)                         |
- * |  57  | u8   | side: 1 buy, 2 sell                                 |
- * |  58  | u16  | flags                                               |
- * |  60  | u32  | reason code (rejections)                            |
+ * A variable-length payload in a fixed-size slot, for records that are rare
+ * and varied (orders, fills, risk events on their way to storage) where a
+ * fixed layout per kind would be more code than it saves.
+ *
+ * | byte | type | field                                 |
+ * |------|------|---------------------------------------|
+ * |   0  | u32  | seq (ring)                            |
+ * |   4  | u32  | payload length in bytes               |
+ * |   8  | u16  | kind (the producer's and consumer's)  |
+ * |  16  | ...  | payload, up to recordSize - 16 bytes  |
+ *
+ * The payload starts 8-byte aligned, so another record (a Signal) can ride in
+ * it unchanged and be decoded in place at `off + ENVELOPE_HEADER_BYTES`.
  */
-export const ORDER_EVENT_RECORD_BYTES = 64;
-export enum OrderEventKind {
-  New = 1,
-  Sent = 2,
-  Acknowledged = 3,
-  PartiallyFilled = 4,
-  Filled = 5,
-  Cancelled = 6,
-  Rejected = 7,
-}
+export const ENVELOPE_HEADER_BYTES = 16;
 
-export interface OrderEvent {
-  seq: number;
-  instrumentId: number;
-  orderId: number;
-  tickRecvTs: number;
-  eventTs: number;
-  price: number;
-  qty: number;
-  filledQty: number;
-  kind: number;
-  side: number;
-  flags: number;
-  reason: number;
-}
+export const envelopeCapacity = (recordSize: number) => recordSize - ENVELOPE_HEADER_BYTES;
 
-export function emptyOrderEvent(): OrderEvent {
-  return {
-    seq: 0, instrumentId: 0, orderId: 0, tickRecvTs: 0, eventTs: 0, price: 0, qty: 0, filledQty: 0,
-    kind: 0, side: 0, flags: 0, reason: 0,
-  };
-}
-
-export function encodeOrderEvent(v: RecordViews, off: number, e: OrderEvent): void {
-  const f = off >>> 3;
+/** Writes `payload` (at most `envelopeCapacity(recordSize)` bytes) with its kind. */
+export function encodeEnvelope(v: RecordViews, off: number, kind: number, payload: Uint8Array): void {
   const w = off >>> 2;
-  v.u32[w + 1] = e.instrumentId;
-  v.f64[f + 1] = e.orderId;
-  v.f64[f + 2] = e.tickRecvTs;
-  v.f64[f + 3] = e.eventTs;
-  v.f64[f + 4] = e.price;
-  v.f64[f + 5] = e.qty;
-  v.f64[f + 6] = e.filledQty;
-  v.u8[off + 56] = e.kind;
-  v.u8[off + 57] = e.side;
-  v.u16[(off + 58) >>> 1] = e.flags;
-  v.u32[w + 15] = e.reason;
+  v.u32[w + 1] = payload.length;
+  v.u16[(off + 8) >>> 1] = kind;
+  v.u8.set(payload, off + ENVELOPE_HEADER_BYTES);
 }
 
-export function decodeOrderEvent(v: RecordViews, off: number, e: OrderEvent): OrderEvent {
-  const f = off >>> 3;
-  const w = off >>> 2;
-  e.seq = v.u32[w];
-  e.instrumentId = v.u32[w + 1];
-  e.orderId = v.f64[f + 1];
-  e.tickRecvTs = v.f64[f + 2];
-  e.eventTs = v.f64[f + 3];
-  e.price = v.f64[f + 4];
-  e.qty = v.f64[f + 5];
-  e.filledQty = v.f64[f + 6];
-  e.kind = v.u8[off + 56];
-  e.side = v.u8[off + 57];
-  e.flags = v.u16[(off + 58) >>> 1];
-  e.reason = v.u32[w + 15];
-  return e;
+/** Marks an envelope whose payload the caller wrote in place (`length` bytes at `off + ENVELOPE_HEADER_BYTES`). */
+export function sealEnvelope(v: RecordViews, off: number, kind: number, length: number): void {
+  v.u32[(off >>> 2) + 1] = length;
+  v.u16[(off + 8) >>> 1] = kind;
+}
+
+export const envelopeKind = (v: RecordViews, off: number): number => v.u16[(off + 8) >>> 1];
+export const envelopeLength = (v: RecordViews, off: number): number => v.u32[(off >>> 2) + 1];
+
+/** The payload as a view into the ring (valid until the record is released). */
+export function envelopePayload(v: RecordViews, off: number): Uint8Array {
+  return v.u8.subarray(off + ENVELOPE_HEADER_BYTES, off + ENVELOPE_HEADER_BYTES + v.u32[(off >>> 2) + 1]);
 }

@@ -1,7 +1,7 @@
 import type { Config } from '../engine/config/schema.js';
 import type { Logger } from '../engine/log.js';
 import { Clock } from '../engine/clock.js';
-import { createPlan, HTTP, INGEST, RISK, strategyThread, type EnginePlan } from '../engine/plan.js';
+import { createPlan, HTTP, INGEST, RISK, STORE, strategyThread, type EnginePlan } from '../engine/plan.js';
 import { StatusRegion } from '../engine/status/status-region.js';
 import { SupervisedThread } from './supervised-thread.js';
 import { ModelPool } from './model-pool.js';
@@ -83,7 +83,7 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
     threads.get(INGEST)!.send({ type: 'broker-token', broker, accessToken });
   }
   for (const name of plan.threads) {
-    const file = name === INGEST ? 'ingest-thread.js' : name === RISK ? 'risk-thread.js' : name === HTTP ? 'http-thread.js' : 'strategy-thread.js';
+    const file = name === INGEST ? 'ingest-thread.js' : name === RISK ? 'risk-thread.js' : name === STORE ? 'store-thread.js' : name === HTTP ? 'http-thread.js' : 'strategy-thread.js';
     threads.set(name, new SupervisedThread(name, entry(file), plan, status, log, onEvent, () => clock.now()));
   }
   // Consumers first, so no tick is produced before its reader exists.
@@ -112,9 +112,11 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
     const results: string[] = [];
     // Data-flow order: stop producing, then let each consumer drain its rings.
     results.push(await threads.get(INGEST)!.stop({ type: 'stop' }, left() * 0.3));
-    const strategies = plan.threads.filter((t) => t !== INGEST && t !== RISK && t !== HTTP);
-    results.push(...(await Promise.all(strategies.map((t) => threads.get(t)!.stop({ type: 'drain' }, left() * 0.5)))));
-    results.push(await threads.get(RISK)!.stop({ type: 'drain' }, left() * 0.7));
+    const strategies = plan.threads.filter((t) => t !== INGEST && t !== RISK && t !== STORE && t !== HTTP);
+    results.push(...(await Promise.all(strategies.map((t) => threads.get(t)!.stop({ type: 'drain' }, left() * 0.4)))));
+    results.push(await threads.get(RISK)!.stop({ type: 'drain' }, left() * 0.55));
+    // everything the risk thread recorded is on the store ring: write it or journal it
+    results.push(await threads.get(STORE)!.stop({ type: 'drain' }, left() * 0.85));
     results.push(await threads.get(HTTP)!.stop({ type: 'stop' }, left()));
     await pool?.close();
     return results.every((r) => r === 'clean');

@@ -111,6 +111,10 @@ const app = uWS
   .get('/health/workers', (res) => json(res, '200 OK', { workers: view.workers() }))
   .get('/health/providers', (res) => json(res, '200 OK', { providers: view.providers() }))
   .get('/health/risk', (res) => json(res, '200 OK', view.risk()))
+  .get('/health/db', (res) => {
+    const db = view.db();
+    json(res, db.state === 'FAILING' ? '503 Service Unavailable' : '200 OK', db);
+  })
   .get('/metrics', (res) => {
     const text = renderMetrics(view);
     res.cork(() => res.writeStatus('200 OK').writeHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8').end(text));

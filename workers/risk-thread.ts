@@ -1,7 +1,8 @@
 /**
  * Risk/execution thread: reads every strategy's signal ring and its own tick
- * ring (marks). Until the orchestrator, risk and brokers land, it measures the
- * hops that end here and counts what it receives.
+ * ring (marks); the orchestrator turns signals into intents, execution sends
+ * them to the broker through the circuit breaker; every signal, decision,
+ * order, fill, position and risk event goes to the store thread's ring.
  */
 import {
   createWaitStrategy, decodeSignal, decodeTick, emptySignal, emptyTick, RingReader, type WaitStrategyName,
@@ -12,6 +13,10 @@ import { DEFAULT_ORCHESTRATOR, Orchestrator, type OrderIntent } from '../engine/
 import { PublishedRows, ROW_SLOTS } from '../engine/status/published-rows.js';
 import { Execution } from '../engine/risk/execution.js';
 import { runConsumerLoop } from './consumer-loop.js';
+import { RingWriter } from '../native-free-ringbuffer/index.js';
+import { StoreOutbox } from './store-outbox.js';
+import { decisionRow, fillRow, orderRow, type PendingRow } from '../engine/persistence/store-rows.js';
+import type { BrokerEvent } from '../engine/brokers/paper/paper-broker.js';
 
 const MAX_BATCH = 1024;
 
@@ -27,6 +32,24 @@ const sTicks = status.slot('risk.ticks');
 /** Last trade price per instrument id. */
 const marks = new Float64Array(plan.instruments.length + 1);
 const signal = emptySignal();
+
+// persistence: rows to the store thread (never dropped; see StoreOutbox)
+const outbox = new StoreOutbox(new RingWriter(plan.storeRing));
+const store = (r: PendingRow) => outbox.row(r);
+const instrument = (id: number) => plan.instruments[id - 1];
+// the latency probe signals on every tick for the benches: diagnostics, not evidence
+const recordSignalsOf = plan.config.strategies.map((s) => plan.config.storage.recordSignals && s.name !== 'latency-probe');
+const BROKER = 'paper';
+function onBrokerEvent(e: BrokerEvent): void {
+  const i = instrument(e.order.instrumentId);
+  if (e.fill) store(fillRow(e.order, e.fill, i));
+  store(orderRow(e.order, BROKER, i));
+  if (e.fill && i) {
+    const pf = execution.broker.portfolio;
+    const id = e.order.instrumentId;
+    store({ t: 'position', broker: BROKER, exchange: i.exchange, symbol: i.symbol, qty: pf.position(id), avgPrice: pf.averagePrice(id) || null, realisedPnl: pf.realisedOf(id), at: e.fill.at });
+  }
+}
 
 // the orchestrator: signals to order intents (risk and the broker act on them in the next step)
 const regimeRows = plan.config.strategies
@@ -60,24 +83,54 @@ const regimeState = (id: number) => {
 };
 const sizeMultiplierOf = (id: number) => (regimeState(id) ? regimeRead[7] : 1);
 const { risk: riskConfig, paper } = plan.config;
-const execution = new Execution(plan.instruments, { riskPerTradePct: riskConfig.riskPerTradePct, maxLeverage: riskConfig.maxLeverage, circuit: riskConfig.circuit, paper }, sizeMultiplierOf, (t) =>
-  log.warn({ reason: t.reason, detail: t.detail }, t.reason === 'admin_reset' ? 'circuit breaker reset' : 'circuit breaker tripped'),
+const execution = new Execution(
+  plan.instruments,
+  { riskPerTradePct: riskConfig.riskPerTradePct, maxLeverage: riskConfig.maxLeverage, circuit: riskConfig.circuit, paper },
+  sizeMultiplierOf,
+  (t) => {
+    log.warn({ reason: t.reason, detail: t.detail }, t.reason === 'admin_reset' ? 'circuit breaker reset' : 'circuit breaker tripped');
+    store({ t: 'risk', at: t.at, kind: t.reason === 'admin_reset' ? 'circuit_reset' : 'circuit_trip', reason: t.reason, detail: { detail: t.detail } });
+  },
+  `${plan.runId}-${kit.data.incarnation}`,
+  onBrokerEvent,
 );
 const signalToOrder = status.histogram('signal_to_order');
 const tickToOrder = status.histogram('tick_to_order');
 const decide = (i: Readonly<OrderIntent>) => {
   status.add(decisionSlots[i.decision], 1);
-  if (execution.onIntent(i, clock.toEpochMs(clock.now()))) {
+  const nowMs = clock.toEpochMs(clock.now());
+  if (execution.onIntent(i, nowMs)) {
     const sent = clock.now();
     signalToOrder.record(sent - i.signalTs);
     tickToOrder.record(sent - i.tickRecvTs);
   }
+  const inst = instrument(i.instrumentId);
+  if (inst) store(decisionRow(i, inst, nowMs)); // after the order went out: recording is not on the order path
 };
-const riskSlots = Object.fromEntries(['orders', 'fills', 'rejects', 'refusedByCircuit', 'unsized', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips'].map((k) => [k, status.slot(`risk.${k}`)]));
+const riskSlots = Object.fromEntries(
+  ['orders', 'fills', 'rejects', 'refusedByCircuit', 'unsized', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips', 'storeBacklog', 'storeSignalsDropped']
+    .map((k) => [k, status.slot(`risk.${k}`)]),
+);
 const CIRCUIT_CODE = { CLOSED: 0, OPEN: 1, HALF_OPEN: 2 } as const;
 let lastHousekeeping = 0;
+let lastPnl = { at: 0, fills: -1, equity: NaN };
+const PNL_EVERY_MS = 5000;
+/** The day's P&L row, when fills happened or every few seconds while equity moves. */
+function recordPnl(nowMs: number): void {
+  const pf = execution.broker.portfolio;
+  const fills = execution.counters.fills;
+  const equity = pf.equity();
+  if (fills === lastPnl.fills && (equity === lastPnl.equity || nowMs - lastPnl.at < PNL_EVERY_MS)) return;
+  lastPnl = { at: nowMs, fills, equity };
+  store({
+    t: 'pnl', day: new Date(nowMs).toISOString().slice(0, 10), broker: BROKER, startEquity: execution.breaker.startOfDayEquity, equity,
+    realisedPnl: pf.realised, fees: execution.feesPaid, fills, at: nowMs,
+  });
+}
 function housekeeping(nowMs: number): void {
   execution.housekeeping(nowMs, regimeState);
+  recordPnl(nowMs);
+  outbox.pump();
   const c = execution.counters;
   const pf = execution.broker.portfolio;
   status.set(riskSlots.orders, c.orders);
@@ -92,6 +145,8 @@ function housekeeping(nowMs: number): void {
   status.set(riskSlots.openPositions, execution.openPositions());
   status.set(riskSlots.circuit, CIRCUIT_CODE[execution.breaker.state]);
   status.set(riskSlots.killSwitch, execution.killed ? 1 : 0);
+  status.set(riskSlots.storeBacklog, outbox.waiting);
+  status.set(riskSlots.storeSignalsDropped, outbox.signalsDropped);
 }
 const tick = emptyTick();
 
@@ -118,6 +173,7 @@ function consume(): void {
       strategyToRisk.record(now - signal.signalTs);
       tickToSignal.record(now - signal.tickRecvTs);
       orchestrator.onSignal(signal, clock.toEpochMs(now), decide);
+      if (recordSignalsOf[signal.strategyId - 1]) outbox.signal(signal);
     }
     ring.release(n);
     status.add(sSignals, n);
@@ -135,9 +191,20 @@ function consume(): void {
     ticks.release(n);
     status.add(sTicks, n);
   }
+  outbox.pump();
 }
 
-const loop = runConsumerLoop(kit, wait, ready, consume, () => log.info({ signals: status.get(sSignals) }, 'drained'));
+const loop = runConsumerLoop(kit, wait, ready, consume, () => {
+  // rows still waiting for room on the store ring go out before the thread does (the store thread stops after this one)
+  housekeeping(clock.toEpochMs(clock.now()));
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (const deadline = Date.now() + 2000; outbox.waiting > 0 && Date.now() < deadline; ) {
+    Atomics.wait(pause, 0, 0, 1);
+    outbox.pump();
+  }
+  if (outbox.waiting > 0) log.error({ rows: outbox.waiting }, 'store ring still full at exit: these rows were not recorded');
+  log.info({ signals: status.get(sSignals) }, 'drained');
+});
 kit.onControl((m) => {
   const nowMs = clock.toEpochMs(clock.now());
   switch (m.type) {
@@ -148,10 +215,12 @@ kit.onControl((m) => {
     case 'kill-switch':
       execution.kill(nowMs);
       log.warn({ by: m.by }, 'kill switch: orders cancelled, positions flattened, entries refused');
+      store({ t: 'risk', at: nowMs, kind: 'kill_switch', reason: 'admin', detail: { by: m.by } });
       break;
     case 'kill-reset':
       execution.resetKill();
       log.warn({ by: m.by }, 'kill switch reset');
+      store({ t: 'risk', at: nowMs, kind: 'kill_reset', reason: 'admin', detail: { by: m.by } });
       break;
     case 'circuit-reset':
       execution.breaker.reset(m.by, nowMs);

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { Config } from '../engine/config/schema.js';
 import { AuthError, AuthService, DEFAULT_AUTH, ROLES, type Role } from '../engine/auth/auth-service.js';
 import { migrate } from '../engine/persistence/migrate.js';
+import { sqlDatabase } from '../engine/persistence/database.js';
 
 /** The database as the command line needs it: migrate, count and create users. */
 export async function openStorage(config: Config) {
@@ -10,7 +11,7 @@ export async function openStorage(config: Config) {
   const sql = postgres(config.storage.databaseUrl, { max: 2, onnotice: () => {}, connect_timeout: 5 });
   return {
     sql,
-    migrate: () => migrate(sql),
+    migrate: () => migrate(sqlDatabase(sql)),
     userCount: async () => (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM users`)[0].n,
     close: () => sql.end({ timeout: 2 }),
   };

@@ -105,6 +105,8 @@ export class PortfolioTracker {
   /** Realised P&L since construction. */
   realised = 0;
   private readonly avgPrice: Float64Array;
+  /** Realised P&L per instrument (fees included). */
+  private readonly realisedBy: Float64Array;
   /** Sum of position x mark, kept up to date on every fill and mark (equity in O(1) on the tick path). */
   private positionsValue = 0;
 
@@ -114,6 +116,7 @@ export class PortfolioTracker {
     this.qty = new Float64Array(instruments + 1);
     this.mark = new Float64Array(instruments + 1);
     this.avgPrice = new Float64Array(instruments + 1);
+    this.realisedBy = new Float64Array(instruments + 1);
   }
 
   /** A fill: positive quantity buys, negative sells; `fee` in cash. */
@@ -123,7 +126,9 @@ export class PortfolioTracker {
     if (held !== 0 && Math.sign(held) !== Math.sign(qty)) {
       // reducing (or flipping): realise P&L on the closed part
       const closed = Math.min(Math.abs(qty), Math.abs(held)) * Math.sign(held);
-      this.realised += closed * (price - this.avgPrice[instrument]);
+      const pnl = closed * (price - this.avgPrice[instrument]);
+      this.realised += pnl;
+      this.realisedBy[instrument] += pnl;
     }
     if (next === 0) this.avgPrice[instrument] = 0;
     else if (held === 0 || Math.sign(next) !== Math.sign(held)) this.avgPrice[instrument] = price;
@@ -132,6 +137,7 @@ export class PortfolioTracker {
     this.qty[instrument] = next;
     this.cash -= qty * price + fee;
     this.realised -= fee;
+    this.realisedBy[instrument] -= fee;
     this.mark[instrument] = price;
     this.updatePeak();
   }
@@ -145,6 +151,16 @@ export class PortfolioTracker {
 
   position(instrument: number): number {
     return this.qty[instrument];
+  }
+
+  /** Average entry price of the open position (0 when flat). */
+  averagePrice(instrument: number): number {
+    return this.avgPrice[instrument];
+  }
+
+  /** Realised P&L of one instrument, fees included. */
+  realisedOf(instrument: number): number {
+    return this.realisedBy[instrument];
   }
 
   equity(): number {

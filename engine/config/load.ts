@@ -29,6 +29,7 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; kind: 'port' | 
   TICKRING_TRUEDATA_PASSWORD: { path: ['feeds', 'truedata', 'password'], kind: 'string' },
   DATABASE_URL: { path: ['storage', 'databaseUrl'], kind: 'string' },
   REDIS_URL: { path: ['storage', 'redisUrl'], kind: 'string' },
+  TICKRING_DATA_DIR: { path: ['storage', 'dataDir'], kind: 'string' },
   TICKRING_JWT_SECRET: { path: ['auth', 'jwtSecret'], kind: 'string' },
 };
 

@@ -186,8 +186,30 @@ export const configSchema = z
       })
       .strict()
       .default({ restUrl: 'https://api.kite.trade', loginUrl: 'https://kite.zerodha.com/connect/login' }),
-    /** PostgreSQL and Redis (DATABASE_URL, REDIS_URL). Authentication and the control API need both. */
-    storage: z.object({ databaseUrl: z.string().optional(), redisUrl: z.string().optional() }).strict().default({}),
+    /**
+     * PostgreSQL and Redis (DATABASE_URL, REDIS_URL). Authentication and the control API need both.
+     * Without DATABASE_URL the engine stores orders, fills and the rest in embedded PostgreSQL
+     * (PGlite) under `dataDir`; the write-behind journal lives there too.
+     */
+    storage: z
+      .object({
+        databaseUrl: z.string().optional(),
+        redisUrl: z.string().optional(),
+        /** TICKRING_DATA_DIR: embedded database and journal */
+        dataDir: z.string().min(1).default('./var'),
+        /** Rows per database write (and per journal record). */
+        batchRows: z.number().int().min(1).max(100_000).default(2000),
+        /** A partial batch is written after at most this long. */
+        flushMs: z.number().int().min(1).max(10_000).default(20),
+        /** While the database is away: how often to try replaying the journal. */
+        retryMs: z.number().int().min(10).max(60_000).default(1000),
+        /** A write that takes longer counts as failed and its batch goes to the journal. */
+        writeTimeoutMs: z.number().int().min(100).max(120_000).default(5000),
+        /** Record every signal the risk thread receives (orders, fills and risk events are always recorded). */
+        recordSignals: z.boolean().default(true),
+      })
+      .strict()
+      .default({ dataDir: './var', batchRows: 2000, flushMs: 20, retryMs: 1000, writeTimeoutMs: 5000, recordSignals: true }),
     auth: z
       .object({
         /** TICKRING_JWT_SECRET; without it tokens are signed with a per-process secret and do not survive a restart. */
@@ -214,11 +236,13 @@ export const configSchema = z
       .object({
         tickCapacity: powerOfTwo(16, 1 << 24).default(1 << 16),
         signalCapacity: powerOfTwo(16, 1 << 24).default(1 << 14),
+        /** Records from the risk thread to the store thread (512 bytes each). */
+        storeCapacity: powerOfTwo(16, 1 << 20).default(1 << 14),
         waitStrategy: z.enum(WAIT_STRATEGIES as [string, ...string[]]).default('spin-then-park'),
         spinIterations: z.number().int().min(0).max(10_000_000).default(5000),
       })
       .strict()
-      .default({ tickCapacity: 1 << 16, signalCapacity: 1 << 14, waitStrategy: 'spin-then-park', spinIterations: 5000 }),
+      .default({ tickCapacity: 1 << 16, signalCapacity: 1 << 14, storeCapacity: 1 << 14, waitStrategy: 'spin-then-park', spinIterations: 5000 }),
     strategies: z.array(strategyConfig).min(1).default([{ name: 'latency-probe', params: {} }]),
     supervisor: z
       .object({

@@ -45,6 +45,8 @@ export interface OrderRequest {
 }
 
 export interface Fill {
+  /** The venue's trade id (paper: `<clientOrderId>.<n>`): a fill is stored once under it. */
+  tradeId: string;
   clientOrderId: string;
   qty: number;
   price: number;
@@ -58,6 +60,8 @@ export interface Order extends OrderRequest {
   filledQty: number;
   avgPrice: number;
   fees: number;
+  /** Fills applied so far. */
+  fillCount: number;
   rejectReason: string | null;
   createdAt: number;
   updatedAt: number;
@@ -69,7 +73,7 @@ export function newOrder(r: OrderRequest, now: number): Order {
   if (!/^[A-Za-z0-9_-]{1,36}$/.test(r.clientOrderId)) throw new OrderError(`client order id must be 1-36 letters, digits, '-' or '_', got '${r.clientOrderId}'`);
   if (!(r.qty > 0) || !Number.isFinite(r.qty)) throw new OrderError(`quantity must be a positive number, got ${r.qty}`);
   if (r.type === 'limit' && !(r.limitPrice! > 0)) throw new OrderError('a limit order needs a limit price > 0');
-  return { ...r, state: OrderState.New, filledQty: 0, avgPrice: NaN, fees: 0, rejectReason: null, createdAt: now, updatedAt: now };
+  return { ...r, state: OrderState.New, filledQty: 0, avgPrice: NaN, fees: 0, fillCount: 0, rejectReason: null, createdAt: now, updatedAt: now };
 }
 
 /** Moves `o` to `next`, or throws: an illegal transition is a bug or a corrupt broker report. */
@@ -86,5 +90,6 @@ export function applyFill(o: Order, f: Fill): void {
   o.avgPrice = o.filledQty === 0 ? f.price : (o.avgPrice * o.filledQty + f.price * f.qty) / filled;
   o.filledQty = filled;
   o.fees += f.fee;
+  o.fillCount++;
   transition(o, filled >= o.qty - 1e-12 ? OrderState.Filled : OrderState.PartiallyFilled, f.at);
 }

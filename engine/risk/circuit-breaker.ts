@@ -48,7 +48,8 @@ export class CircuitBreaker {
   readonly trips: Trip[] = [];
   private openedAt = 0;
   private probesOk = 0;
-  private startOfDayEquity = NaN;
+  /** Equity at the start of the trading day (the daily loss rule's reference). */
+  startOfDayEquity = NaN;
   // equity samples for the rolling drawdown (a ring; one sample per second is plenty)
   private readonly sampleAt = new Float64Array(SAMPLES);
   private readonly sampleEquity = new Float64Array(SAMPLES);

@@ -41,6 +41,8 @@ export class Execution {
   readonly breaker: CircuitBreaker;
   readonly counters: ExecutionCounters = { orders: 0, fills: 0, rejects: 0, refusedByCircuit: 0, unsized: 0, trips: 0 };
   killed = false;
+  /** Fees on every fill so far. */
+  feesPaid = 0;
   private seq = 0;
   private readonly probeOrders = new Set<string>();
 
@@ -51,6 +53,8 @@ export class Execution {
     private readonly sizeMultiplierOf: (instrumentId: number) => number,
     onTrip: (t: Trip) => void,
     private readonly runId = `t${Date.now().toString(36)}`,
+    /** Every broker event, after execution has acted on it (persistence records them). */
+    private readonly onEvent: (e: BrokerEvent) => void = () => {},
   ) {
     this.breaker = new CircuitBreaker(o.circuit, (t) => {
       this.counters.trips++;
@@ -140,12 +144,16 @@ export class Execution {
   }
 
   private onBrokerEvent(e: BrokerEvent): void {
-    if (e.type === 'fill') this.counters.fills++;
+    if (e.type === 'fill') {
+      this.counters.fills++;
+      this.feesPaid += e.fill!.fee;
+    }
     if (e.type === 'reject') this.counters.rejects++;
     if (e.type === 'reject' || e.type === 'fill') this.breaker.onBrokerResult(e.type === 'fill', e.order.updatedAt);
     if (this.probeOrders.has(e.order.clientOrderId) && (e.type === 'fill' || e.type === 'reject')) {
       this.probeOrders.delete(e.order.clientOrderId);
       this.breaker.onProbeResult(e.type === 'fill', e.order.updatedAt);
     }
+    this.onEvent(e);
   }
 }

@@ -34,7 +34,35 @@ export const STRATEGY_FIELDS = [
 export const RISK_FIELDS = [
   'signals', 'ticks', 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits',
   'orders', 'fills', 'rejects', 'refusedByCircuit', 'unsized', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips',
+  'storeBacklog', // records waiting in the risk thread for room on the full store ring (never dropped)
+  'storeSignalsDropped', // signals not recorded because the store ring was full (orders, fills and risk events wait instead)
 ] as const;
+/** Written by the store thread (persistence). */
+export const STORE_FIELDS = [
+  'state', // StoreState
+  'backend', // StoreBackend
+  'queued', // rows waiting for the next batch
+  'rowsWritten', 'batches', 'writeFailures',
+  'journalBytes', // bytes spilled and not yet replayed
+  'journalBatches', 'replayedRows',
+  'tornRecords', // unreadable journal records skipped at replay (a crash mid-append)
+  'lastWriteAt', // ms since the epoch
+  'lastErrorAt', // ms since the epoch
+] as const;
+export enum StoreState {
+  Starting = 0,
+  /** Writing to the database. */
+  Writing = 1,
+  /** The database is unreachable: batches go to the journal, replayed when it is back. */
+  Spilling = 2,
+  /** The journal cannot be written either: rows are held in memory only. */
+  Failing = 3,
+}
+export enum StoreBackend {
+  None = 0,
+  Postgres = 1,
+  Embedded = 2,
+}
 
 export enum ThreadState {
   Starting = 0,
@@ -81,6 +109,7 @@ export function buildStatusLayout(spec: StatusLayoutSpec): StatusLayout {
   for (const f of spec.feeds) for (const k of FEED_FIELDS) add(`feed.${f}.${k}`);
   for (const s of spec.strategies) for (const k of STRATEGY_FIELDS) add(`strategy.${s}.${k}`);
   for (const k of RISK_FIELDS) add(`risk.${k}`);
+  for (const k of STORE_FIELDS) add(`store.${k}`);
   for (const r of spec.rejectReasons) add(`ingest.rejected.${r}`);
   const histograms: Record<string, number> = {};
   const addHistogram = (key: string) => {

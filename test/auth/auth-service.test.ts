@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { decodeJwt } from 'jose';
 import { AuthError, AuthService, DEFAULT_AUTH, roleAtLeast } from '../../engine/auth/auth-service.js';
 import { migrate } from '../../engine/persistence/migrate.js';
+import { sqlDatabase } from '../../engine/persistence/database.js';
 import { MIGRATIONS } from '../../engine/persistence/migrations.js';
 import { freshDatabase, redisClient, testPrefix } from '../helpers/services.js';
 
@@ -31,10 +32,12 @@ const rejects = async (p: Promise<unknown>, status: number, code: string) => {
 
 describe('migrations (real PostgreSQL)', () => {
   it('apply once, in order, and again is a no-op', async () => {
-    expect(await migrate(sql)).toEqual(MIGRATIONS.map((m) => m.version));
-    expect(await migrate(sql)).toEqual([]);
+    expect(await migrate(sqlDatabase(sql))).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(await migrate(sqlDatabase(sql))).toEqual([]);
     const tables = (await sql<{ t: string }[]>`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`).map((r) => r.t);
-    expect(tables).toEqual(['audit_log', 'refresh_tokens', 'schema_migrations', 'users']);
+    expect(tables).toEqual([
+      'audit_log', 'daily_pnl', 'decisions', 'fills', 'instruments', 'orders', 'positions', 'refresh_tokens', 'risk_events', 'schema_migrations', 'signals', 'users',
+    ]);
   });
 });
 

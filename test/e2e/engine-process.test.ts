@@ -45,7 +45,13 @@ describe('engine process', () => {
     const e = engine;
     await e.waitFor('ready', async () => (await e.get('/health/ready')).status === 200);
     expect(Date.now() - t0).toBeLessThan(10_000);
-  });
+    // no DATABASE_URL: orders, fills and the rest go to embedded PostgreSQL under the data directory
+    const db = await e.waitFor('embedded storage', async () => {
+      const r = (await e.get('/health/db')).body;
+      return r.state === 'WRITING' && r;
+    }, 30_000);
+    expect(db).toMatchObject({ backend: 'embedded', writeFailures: 0, journal: { bytes: 0 } });
+  }, 60_000);
 
   it('takes msgpack batches and JSON ticks from publishers; every signal is counted in /metrics', async () => {
     engine = await startEngineProcess(publishersOnly());

@@ -1,18 +1,24 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import postgres from 'postgres';
 import { startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+import { freshDatabase } from '../helpers/services.js';
 
 let engine: EngineProcess | undefined;
+let db: Awaited<ReturnType<typeof freshDatabase>> | undefined;
 afterEach(async () => {
   await engine?.stop();
   engine = undefined;
+  await db?.drop();
+  db = undefined;
 });
 
 describe('paper trading end to end', () => {
-  it('signals become intents, orders and fills at the paper broker; equity, positions and the latency of every hop show in /metrics', async () => {
+  it('signals become intents, orders and fills at the paper broker; every hop shows in /metrics; every order and fill is in PostgreSQL after shutdown', async () => {
+    db = await freshDatabase();
     engine = await startEngineProcess({
       feeds: { simulator: { ticksPerSecond: 2000 }, publishers: { enabled: false } },
       strategies: [{ name: 'latency-probe', params: { every: 150, stopBps: 20, conviction: 0.9 } }],
-    });
+    }, { DATABASE_URL: db.url });
     const e = engine;
     // entries on the side already at the leverage limit size to nothing (counted), so wait for orders too
     await e.waitFor('orders and fills', async () => (await e.metric('tickring_orders_total')) >= 3 && (await e.metric('tickring_fills_total')) >= 3, 20_000);
@@ -26,5 +32,35 @@ describe('paper trading end to end', () => {
     expect(risk).toMatchObject({ circuit: 'CLOSED', killSwitch: false, limits: { maxLeverage: 1, riskPerTradePct: 0.5 } });
     expect(risk.counters.orders).toBeGreaterThanOrEqual(3);
     expect(risk.equity).toBeGreaterThan(0);
-  }, 30_000);
+    await e.waitFor('rows in the database', async () => (await e.get('/health/db')).body.rowsWritten > 0, 10_000);
+    expect((await e.get('/health/db')).body).toMatchObject({ state: 'WRITING', backend: 'postgres', backlogRows: 0 });
+
+    await e.stop();
+    expect((await e.exited).code).toBe(0);
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    try {
+      // the risk thread's last daily P&L row carries its fill count at shutdown: every one of those fills is stored
+      const [pnl] = await sql<{ fills: number; equity: number }[]>`SELECT fills, equity FROM daily_pnl`;
+      const [{ fills }] = await sql<{ fills: number }[]>`SELECT count(*)::int AS fills FROM fills`;
+      expect(pnl.fills).toBeGreaterThanOrEqual(3);
+      expect(fills).toBe(pnl.fills);
+      expect(pnl.equity).toBeGreaterThan(0);
+      // each order's filled quantity is the sum of its stored fills, and positions are the net of the fills
+      const mismatched = await sql`
+        SELECT o.client_order_id FROM orders o LEFT JOIN fills f USING (client_order_id)
+        GROUP BY o.client_order_id, o.filled_qty HAVING abs(o.filled_qty - coalesce(sum(f.qty), 0)) > 1e-9`;
+      expect(mismatched).toEqual([]);
+      const positions = await sql<{ symbol: string; qty: number; net: number }[]>`
+        SELECT p.symbol, p.qty, (SELECT sum(CASE WHEN side = 'buy' THEN qty ELSE -qty END) FROM fills f WHERE f.symbol = p.symbol) AS net FROM positions p`;
+      expect(positions.length).toBeGreaterThan(0);
+      for (const p of positions) expect(p.qty).toBeCloseTo(p.net, 9);
+      const [{ n }] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM decisions WHERE decision = 'INTENT'`;
+      expect(n).toBeGreaterThanOrEqual(3);
+      const [{ states }] = await sql<{ states: string[] }[]>`SELECT array_agg(DISTINCT state) AS states FROM orders`;
+      expect(states.every((s) => ['ACKNOWLEDGED', 'PARTIALLY_FILLED', 'FILLED', 'CANCELLED'].includes(s))).toBe(true);
+      expect((await sql`SELECT 1 FROM instruments WHERE symbol = 'BTCUSDT'`).length).toBe(1);
+    } finally {
+      await sql.end();
+    }
+  }, 45_000);
 });

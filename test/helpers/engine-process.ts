@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compiled, ROOT } from './compiled.js';
+import { freshDatabase } from './services.js';
 
 export interface EngineProcess {
   child: ChildProcess;
@@ -11,6 +12,8 @@ export interface EngineProcess {
   /** Every JSON log line so far. */
   logs: Record<string, any>[];
   stderr: string[];
+  /** The database the engine stores into (null: embedded). Dropped after exit when the helper made it. */
+  databaseUrl: string | null;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   get(route: string): Promise<{ status: number; body: any; text: string }>;
   metric(name: string, labels?: Record<string, string>): Promise<number>;
@@ -18,7 +21,13 @@ export interface EngineProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the real engine process (as `npm start` would) on free ports with an optional config file. */
+/**
+ * Starts the real engine process (as `npm start` would) on free ports with an
+ * optional config file. Its data directory is a fresh temporary one. Storage:
+ * `npm start` runs on its default (embedded PostgreSQL); otherwise, unless the
+ * test brings its own DATABASE_URL, a throwaway database on the real server
+ * (dropped when the engine stops).
+ */
 export async function startEngineProcess(
   config: Record<string, unknown> = {},
   env: Record<string, string> = {},
@@ -28,10 +37,12 @@ export async function startEngineProcess(
   const dir = mkdtempSync(path.join(tmpdir(), 'tickring-e2e-'));
   const file = path.join(dir, 'tickring.json');
   writeFileSync(file, JSON.stringify(config));
+  const db = how === 'node' && !env.DATABASE_URL ? await freshDatabase() : null;
+  const storageEnv: Record<string, string> = { TICKRING_DATA_DIR: path.join(dir, 'var'), ...(db ? { DATABASE_URL: db.url } : {}) };
   const [cmd, args] = how === 'node' ? [process.execPath, [compiled('workers/main.js'), ...command]] : ['npm', ['start', '--silent']];
   const child = spawn(cmd, args, {
     cwd: ROOT,
-    env: { ...process.env, TICKRING_HTTP_PORT: '0', TICKRING_INGEST_PORT: '0', TICKRING_CONFIG: file, ...env },
+    env: { ...process.env, TICKRING_HTTP_PORT: '0', TICKRING_INGEST_PORT: '0', TICKRING_CONFIG: file, ...storageEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // npm runs the engine as its child: give them a process group to signal together
     detached: how !== 'node',
@@ -72,6 +83,7 @@ export async function startEngineProcess(
       await new Promise((r) => setTimeout(r, 50));
     }
   };
+  void exited.then(() => db?.drop().catch(() => {}));
   const started = await Promise.race([
     waitFor('the engine to start', async () => logs.find((l) => l.msg === 'tickring started'), 15_000),
     exited.then(({ code }) => {
@@ -95,7 +107,7 @@ export async function startEngineProcess(
     return parseMetric(text, name, labels);
   };
   return {
-    child, httpPort, ingestPort: started.ingestPort, logs, stderr, exited, get, metric, waitFor,
+    child, httpPort, ingestPort: started.ingestPort, logs, stderr, exited, get, metric, waitFor, databaseUrl: db?.url ?? env.DATABASE_URL ?? null,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         signal('SIGTERM');

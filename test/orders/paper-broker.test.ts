@@ -11,17 +11,17 @@ describe('order state machine', () => {
     const o = newOrder({ clientOrderId: 'a1', instrumentId: 1, side: 'buy', type: 'market', qty: 10 }, 0);
     transition(o, OrderState.Sent, 1);
     transition(o, OrderState.Acknowledged, 2);
-    applyFill(o, { clientOrderId: 'a1', qty: 4, price: 100, fee: 0.4, at: 3 });
+    applyFill(o, { tradeId: 'x1', clientOrderId: 'a1', qty: 4, price: 100, fee: 0.4, at: 3 });
     expect([o.state, o.filledQty, o.avgPrice]).toEqual([OrderState.PartiallyFilled, 4, 100]);
-    applyFill(o, { clientOrderId: 'a1', qty: 6, price: 101, fee: 0.6, at: 4 });
-    expect([o.state, o.filledQty, o.avgPrice, o.fees]).toEqual([OrderState.Filled, 10, 100.6, 1]);
+    applyFill(o, { tradeId: 'x2', clientOrderId: 'a1', qty: 6, price: 101, fee: 0.6, at: 4 });
+    expect([o.state, o.filledQty, o.avgPrice, o.fees, o.fillCount]).toEqual([OrderState.Filled, 10, 100.6, 1, 2]);
   });
 
   it('refuses illegal transitions, overfills and bad orders', () => {
     const o = newOrder({ clientOrderId: 'a2', instrumentId: 1, side: 'sell', type: 'limit', qty: 1, limitPrice: 5 }, 0);
     expect(() => transition(o, OrderState.Filled, 1)).toThrow(/NEW cannot become FILLED/);
     transition(o, OrderState.Sent, 1);
-    expect(() => applyFill(o, { clientOrderId: 'a2', qty: 2, price: 5, fee: 0, at: 2 })).toThrow(/exceeds the open 1/);
+    expect(() => applyFill(o, { tradeId: 'x3', clientOrderId: 'a2', qty: 2, price: 5, fee: 0, at: 2 })).toThrow(/exceeds the open 1/);
     transition(o, OrderState.Cancelled, 2);
     expect(() => transition(o, OrderState.Acknowledged, 3)).toThrow(OrderError);
     expect(() => newOrder({ clientOrderId: 'bad id!', instrumentId: 1, side: 'buy', type: 'market', qty: 1 }, 0)).toThrow(/client order id/);

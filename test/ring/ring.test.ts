@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import {
   createRing, RingWriter, RingReader, RingObserver,
   encodeTick, decodeTick, emptyTick, encodeSignal, decodeSignal, emptySignal,
-  encodeOrderEvent, decodeOrderEvent, emptyOrderEvent,
-  TICK_RECORD_BYTES, SIGNAL_RECORD_BYTES, ORDER_EVENT_RECORD_BYTES,
+  encodeEnvelope, envelopeKind, envelopePayload, sealEnvelope, envelopeCapacity, ENVELOPE_HEADER_BYTES,
+  TICK_RECORD_BYTES, SIGNAL_RECORD_BYTES,
 } from '../../native-free-ringbuffer/index.js';
 
 function pair(capacity: number, recordSize = 16) {
@@ -157,20 +157,40 @@ describe('record codecs', () => {
     expect(back).toEqual({ ...t, seq: 0 });
   });
 
-  it('round-trips signals and order events; strength and confidence are f32', () => {
+  it('round-trips signals; strength and confidence are f32', () => {
     const s = { ...emptySignal(), instrumentId: 7, tickRecvTs: 1e9, signalTs: 1.00001e9, price: 99.5, strength: 0.75,
       confidence: 0.5, stop: 98, target: 103, side: 2, strategyId: 3, flags: 9, reasons: 0b1011 };
-    const e = { ...emptyOrderEvent(), instrumentId: 7, orderId: 123456, tickRecvTs: 1, eventTs: 2, price: 3, qty: 4,
-      filledQty: 2, kind: 4, side: 1, flags: 1, reason: 17 };
     const sr = pair(2, SIGNAL_RECORD_BYTES);
     sr.w.claim(1); encodeSignal(sr.w, sr.w.slot(0), s); sr.w.commit();
     expect(decodeSignal(sr.r, sr.r.slot(0), emptySignal())).toEqual({ ...s, seq: 0 });
-    const er = pair(2, ORDER_EVENT_RECORD_BYTES);
-    er.w.claim(1); encodeOrderEvent(er.w, er.w.slot(0), e); er.w.commit();
-    expect(decodeOrderEvent(er.r, er.r.slot(0), emptyOrderEvent())).toEqual({ ...e, seq: 0 });
     const lossy = { ...s, strength: 0.1 };
     sr.w.claim(1); encodeSignal(sr.w, sr.w.slot(0), lossy); sr.w.commit();
     sr.r.release(1);
     expect(decodeSignal(sr.r, sr.r.slot(0), emptySignal()).strength).toBe(Math.fround(0.1));
+  });
+
+  it('carries envelopes of any length up to the slot, and a signal unchanged inside one', () => {
+    const er = pair(4, 128);
+    expect(envelopeCapacity(128)).toBe(112);
+    const payloads = [new Uint8Array(0), Uint8Array.from({ length: 112 }, (_, i) => i), Uint8Array.of(1, 2, 3)];
+    er.w.claim(3);
+    payloads.forEach((p, i) => encodeEnvelope(er.w, er.w.slot(i), 10 + i, p));
+    er.w.commit();
+    payloads.forEach((p, i) => {
+      expect(envelopeKind(er.r, er.r.slot(i))).toBe(10 + i);
+      expect([...envelopePayload(er.r, er.r.slot(i))]).toEqual([...p]);
+    });
+    er.r.release(3);
+    // a signal encoded in place rides in the payload and decodes in place
+    const s = { ...emptySignal(), instrumentId: 3, signalTs: 5, price: 101, side: 1, reasons: 6 };
+    er.w.claim(1);
+    const off = er.w.slot(0);
+    encodeSignal(er.w, off + ENVELOPE_HEADER_BYTES, s);
+    sealEnvelope(er.w, off, 7, SIGNAL_RECORD_BYTES);
+    er.w.commit();
+    const roff = er.r.slot(0);
+    expect(envelopeKind(er.r, roff)).toBe(7);
+    expect(envelopePayload(er.r, roff).length).toBe(SIGNAL_RECORD_BYTES);
+    expect(decodeSignal(er.r, roff + ENVELOPE_HEADER_BYTES, emptySignal())).toMatchObject({ instrumentId: 3, price: 101, side: 1, reasons: 6 });
   });
 });

@@ -47,7 +47,7 @@ export class PaperBroker {
     try {
       order = newOrder(r, nowMs);
     } catch (e) {
-      order = { ...r, state: OrderState.New, filledQty: 0, avgPrice: NaN, fees: 0, rejectReason: (e as Error).message, createdAt: nowMs, updatedAt: nowMs };
+      order = { ...r, state: OrderState.New, filledQty: 0, avgPrice: NaN, fees: 0, fillCount: 0, rejectReason: (e as Error).message, createdAt: nowMs, updatedAt: nowMs };
       this.byId.set(r.clientOrderId, order);
       transition(order, OrderState.Rejected, nowMs);
       this.onEvent({ type: 'reject', order });
@@ -147,7 +147,7 @@ export class PaperBroker {
       feeBps = this.o.makerFeeBps;
     }
     const qty = Math.min(remaining, available);
-    const fill: Fill = { clientOrderId: o.clientOrderId, qty, price: fillPrice, fee: (qty * fillPrice * feeBps) / 1e4, at: nowMs };
+    const fill: Fill = { tradeId: `${o.clientOrderId}.${o.fillCount + 1}`, clientOrderId: o.clientOrderId, qty, price: fillPrice, fee: (qty * fillPrice * feeBps) / 1e4, at: nowMs };
     applyFill(o, fill);
     this.portfolio.fill(o.instrumentId, buy ? qty : -qty, fillPrice, fill.fee);
     this.onEvent({ type: 'fill', order: o, fill });
