@@ -1,6 +1,6 @@
 import * as hdr from 'hdr-histogram-js';
 import { RingObserver } from '../native-free-ringbuffer/index.js';
-import { loadConfig } from '../engine/config/load.js';
+import { benchConfig } from './bench-config.js';
 import { createLogger } from '../engine/log.js';
 import { bucketHigh, bucketLow, BUCKETS } from '../engine/status/latency-histogram.js';
 import type { StatusRegion } from '../engine/status/status-region.js';
@@ -10,7 +10,7 @@ import type { BenchRow } from './table.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function engineAt(rate: number): Promise<RunningEngine> {
-  const config = loadConfig({ TICKRING_HTTP_PORT: '0', TICKRING_LOG_LEVEL: 'warn' }, '');
+  const config = benchConfig();
   config.feeds.simulator.ticksPerSecond = rate;
   config.feeds.publishers.enabled = false;
   // every tick gives a signal, so every tick is a latency sample
@@ -84,7 +84,7 @@ async function measureLatency(engine: RunningEngine, rate: number, warmup: numbe
 export async function engineOrders(quick: boolean, progress: (s: string) => void): Promise<BenchRow[]> {
   const window = quick ? 3000 : 15_000;
   progress(`engine signal-to-order with the paper broker @ 10k ticks/s (${window / 1000 + 1}s)`);
-  const config = loadConfig({ TICKRING_HTTP_PORT: '0', TICKRING_LOG_LEVEL: 'warn' }, '');
+  const config = benchConfig();
   config.feeds.simulator.ticksPerSecond = 10_000;
   config.feeds.publishers.enabled = false;
   // a tradable signal every 50 ticks: 200 orders a second

@@ -1,7 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as hdr from 'hdr-histogram-js';
-import { loadConfig } from '../engine/config/load.js';
+import { benchConfig } from './bench-config.js';
 import { createLogger } from '../engine/log.js';
 import { bucketHigh, bucketLow, BUCKETS } from '../engine/status/latency-histogram.js';
 import { startEngine, type RunningEngine } from '../workers/engine-runner.js';
@@ -41,7 +41,7 @@ export async function httpLoad(quick: boolean, progress: (s: string) => void): P
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('wrk is not installed: apt-get install -y wrk (scripts/ensure-tools.sh does it)');
   }
   const seconds = quick ? 3 : 15;
-  const config = loadConfig({ TICKRING_HTTP_PORT: '0', TICKRING_LOG_LEVEL: 'warn' }, '');
+  const config = benchConfig();
   config.feeds.simulator.ticksPerSecond = 10_000;
   config.feeds.publishers.enabled = false;
   config.strategies = [{ name: 'latency-probe', id: 'latency-probe', params: { every: 1 } }];

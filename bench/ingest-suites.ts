@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { pack } from 'msgpackr';
 import { emptyTick } from '../native-free-ringbuffer/index.js';
 import { Clock, createClockAnchor } from '../engine/clock.js';
-import { loadConfig } from '../engine/config/load.js';
+import { benchConfig } from './bench-config.js';
 import { createLogger } from '../engine/log.js';
 import { InstrumentRegistry, parseBinanceExchangeInfo } from '../engine/instruments/registry.js';
 import { BinanceNormalizer } from '../engine/feeds/binance/binance-normalizer.js';
@@ -45,7 +45,7 @@ async function binanceJson(quick: boolean, progress: (s: string) => void): Promi
 
 /** Ticks per second into the real engine from a loopback publisher: msgpack batches, and JSON singles. */
 async function publishers(quick: boolean, progress: (s: string) => void): Promise<BenchRow[]> {
-  const config = loadConfig({ TICKRING_HTTP_PORT: '0', TICKRING_INGEST_PORT: '0', TICKRING_LOG_LEVEL: 'warn' }, '');
+  const config = benchConfig({ TICKRING_INGEST_PORT: '0' });
   config.feeds.simulator.enabled = false;
   config.ingest.staleAfterMs = 60_000;
   const engine = await startEngine(config, createLogger('warn', 'bench'));

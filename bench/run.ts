@@ -11,10 +11,11 @@ import { ingest } from './ingest-suites.js';
 import { httpLoad } from './http-load-suites.js';
 import { strategies } from './strategy-suites.js';
 import { ringHop, ringThroughput } from './ring-suites.js';
+import { store } from './store-suites.js';
 import { printTable, writeResults, type BenchRow } from './table.js';
 import { checkTargets } from './targets.js';
 
-const SUITES = { 'ring-hop': ringHop, 'ring-throughput': ringThroughput, analytics, strategy: strategies, ingest, engine: engineLatency, orders: engineOrders, 'http-load': httpLoad, 'engine-rss': engineRss };
+const SUITES = { 'ring-hop': ringHop, 'ring-throughput': ringThroughput, analytics, strategy: strategies, ingest, engine: engineLatency, orders: engineOrders, store, 'http-load': httpLoad, 'engine-rss': engineRss };
 
 export async function runBench(argv: string[]): Promise<void> {
   const quick = argv.includes('--quick');

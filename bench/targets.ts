@@ -43,6 +43,11 @@ export function checkTargets(rows: BenchRow[]): string[] {
   if (vs) lines.push(`  ${verdict(vs.p99! <= 5000)} volume scalper onTick p99 <= 5 us: ${(vs.p99! / 1000).toFixed(2)} us (p50 ${vs.p50!.toFixed(0)} ns)`);
   const s2o = find('engine', 'signal-to-order @ 10k/s (paper)');
   if (s2o) lines.push(`  ${verdict(s2o.opsPerSec! > 0 && s2o.p99! <= 200)} signal to order sent p99 <= 200 us (paper broker, 10k ticks/s): ${s2o.p99!.toFixed(1)} us over ${(s2o.opsPerSec! || 0).toFixed(0)} orders/s`);
+  const persisted = find('store', 'fills persisted, write-behind -> PostgreSQL');
+  if (persisted) {
+    const lost = Number(/(\d+) missing/.exec(persisted.note)?.[1] ?? NaN);
+    lines.push(`  ${verdict(persisted.opsPerSec! >= 20_000 && lost === 0)} >= 20,000 fills/s persisted to PostgreSQL, none missing: ${(persisted.opsPerSec! / 1e3).toFixed(1)}k fills/s, ${lost} missing`);
+  }
   const mp = find('ingest', 'publisher msgpack batches of 200');
   if (mp) lines.push(`  ${verdict(mp.opsPerSec! >= 300_000)} ingest >= 300k ticks/s from msgpack batches: ${(mp.opsPerSec! / 1e3).toFixed(0)}k`);
   const bj = find('ingest', 'Binance JSON parse + normalise');
