@@ -16,7 +16,7 @@ import { runConsumerLoop } from './consumer-loop.js';
 import { RingWriter } from '../native-free-ringbuffer/index.js';
 import { StoreOutbox } from './store-outbox.js';
 import { decisionRow, fillRow, orderRow, type PendingRow } from '../engine/persistence/store-rows.js';
-import type { BrokerEvent } from '../engine/brokers/paper/paper-broker.js';
+import type { BrokerEvent } from '../engine/brokers/broker.js';
 
 const MAX_BATCH = 1024;
 

@@ -1,6 +1,7 @@
 import { SignalSide, type Tick } from '../../native-free-ringbuffer/index.js';
 import { fixedFractionalQuantity } from '../analytics/position-sizer.js';
-import { PaperBroker, type BrokerEvent, type PaperBrokerOptions } from '../brokers/paper/paper-broker.js';
+import { PaperBroker, type PaperBrokerOptions } from '../brokers/paper/paper-broker.js';
+import type { Broker, BrokerEvent } from '../brokers/broker.js';
 import type { InstrumentInfo } from '../instruments/registry.js';
 import { Decision, type OrderIntent } from '../orchestrator/orchestrator.js';
 import { CircuitBreaker, CircuitState, type CircuitOptions, type Trip } from './circuit-breaker.js';
@@ -24,6 +25,8 @@ export interface ExecutionOptions {
   maxLeverage: number;
   circuit: CircuitOptions;
   paper: PaperBrokerOptions;
+  /** The broker client (default: the paper broker with `paper`); it reports to the given listener. */
+  broker?: (onEvent: (e: BrokerEvent) => void) => Broker;
 }
 
 export interface ExecutionCounters {
@@ -37,7 +40,7 @@ export interface ExecutionCounters {
 }
 
 export class Execution {
-  readonly broker: PaperBroker;
+  readonly broker: Broker;
   readonly breaker: CircuitBreaker;
   readonly counters: ExecutionCounters = { orders: 0, fills: 0, rejects: 0, refusedByCircuit: 0, unsized: 0, trips: 0 };
   killed = false;
@@ -60,7 +63,8 @@ export class Execution {
       this.counters.trips++;
       onTrip(t);
     });
-    this.broker = new PaperBroker(instruments.length, o.paper, (e) => this.onBrokerEvent(e));
+    const listener = (e: BrokerEvent) => this.onBrokerEvent(e);
+    this.broker = o.broker ? o.broker(listener) : new PaperBroker(instruments.length, o.paper, listener);
     this.breaker.startOfDay(this.broker.portfolio.equity());
   }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { emptyTick, Side, TickKind, type Tick } from '../../native-free-ringbuffer/index.js';
 import { applyFill, newOrder, OrderError, OrderState, transition } from '../../engine/orders/order.js';
-import { PaperBroker, type BrokerEvent } from '../../engine/brokers/paper/paper-broker.js';
+import { PaperBroker } from '../../engine/brokers/paper/paper-broker.js';
+import type { BrokerEvent } from '../../engine/brokers/broker.js';
 
 const trade = (price: number, qty: number): Tick => ({ ...emptyTick(), instrumentId: 1, kind: TickKind.Trade, price, qty, side: Side.Buy });
 const quote = (bid: number, ask: number, bidQty = NaN, askQty = NaN): Tick => ({ ...emptyTick(), instrumentId: 1, kind: TickKind.Quote, price: (bid + ask) / 2, qty: 0, bid, ask, bidQty, askQty });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { KiteConnect } from 'kiteconnect';
 import type { Redis } from 'ioredis';
+import { VenueError } from '../venue-broker.js';
 
 /**
  * Zerodha's daily login: the login URL (with a one-time `state` carried back
@@ -81,5 +82,47 @@ export class KiteSessions {
   async get(userId: string): Promise<KiteSession | null> {
     const h = await this.redis.hgetall(`${this.o.redisPrefix}kite:session:${userId}`);
     return h.accessToken ? (h as unknown as KiteSession) : null;
+  }
+}
+
+/**
+ * The broker client's access token for one broker user: the one it has, and
+ * after Kite refuses it, the session the daily login stored in Redis,
+ * validated with a profile call before anything is retried with it.
+ */
+export class KiteTokenRecovery {
+  constructor(
+    private readonly sessions: Pick<KiteSessions, 'get'>,
+    private readonly o: { apiKey: string; restUrl: string; brokerUserId: string },
+    private token: string | null,
+  ) {}
+
+  current(): string | null {
+    return this.token;
+  }
+
+  /** Uses this token from now on (the daily login handed it over). */
+  set(token: string): void {
+    this.token = token;
+  }
+
+  async recover(reason: string): Promise<string> {
+    let stored: KiteSession | null;
+    try {
+      stored = await this.sessions.get(this.o.brokerUserId);
+    } catch (e) {
+      throw new VenueError('token', `Kite refused the access token (${reason}) and Redis cannot be read (${(e as Error).message})`);
+    }
+    if (!stored) throw new VenueError('token', `Kite refused the access token (${reason}) and Redis holds no session for ${this.o.brokerUserId}: complete the daily login`);
+    if (stored.accessToken === this.token) throw new VenueError('token', `Kite refused the access token (${reason}) and it is the one stored for ${this.o.brokerUserId}: complete the daily login`);
+    const probe = new KiteConnect({ api_key: this.o.apiKey, root: this.o.restUrl, access_token: stored.accessToken } as never);
+    try {
+      const profile = (await probe.getProfile()) as { user_id?: string };
+      if (profile.user_id && profile.user_id !== this.o.brokerUserId) throw new Error(`the stored token belongs to ${profile.user_id}`);
+    } catch (e) {
+      throw new VenueError('token', `the session stored for ${this.o.brokerUserId} does not validate: ${(e as { message?: string }).message ?? String(e)}`);
+    }
+    this.token = stored.accessToken;
+    return stored.accessToken;
   }
 }

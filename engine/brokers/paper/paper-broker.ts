@@ -1,6 +1,7 @@
 import { TickKind, type Tick } from '../../../native-free-ringbuffer/index.js';
 import { PortfolioTracker } from '../../analytics/position-sizer.js';
 import { applyFill, isFinal, newOrder, OrderError, OrderState, transition, type Fill, type Order, type OrderRequest } from '../../orders/order.js';
+import type { Broker, BrokerEvent } from '../broker.js';
 
 /**
  * The paper broker (the default): orders fill against the live tick stream.
@@ -27,9 +28,8 @@ export interface PaperBrokerOptions {
 
 export const DEFAULT_PAPER: PaperBrokerOptions = { startingCash: 100_000, latencyMs: 0, slippageBps: 1, takerFeeBps: 10, makerFeeBps: 2 };
 
-export type BrokerEvent = { type: 'ack' | 'fill' | 'cancel' | 'reject'; order: Readonly<Order>; fill?: Fill };
-
-export class PaperBroker {
+export class PaperBroker implements Broker {
+  readonly name = 'paper';
   readonly portfolio: PortfolioTracker;
   private readonly byId = new Map<string, Order>();
   /** Open orders per instrument. */

@@ -1,0 +1,29 @@
+import type { Tick } from '../../native-free-ringbuffer/index.js';
+import type { PortfolioTracker } from '../analytics/position-sizer.js';
+import type { Fill, Order, OrderRequest } from '../orders/order.js';
+
+/** What a broker reports about an order: accepted, filled (with the fill), cancelled, rejected. */
+export type BrokerEvent = { type: 'ack' | 'fill' | 'cancel' | 'reject'; order: Readonly<Order>; fill?: Fill };
+
+/**
+ * The broker client as the risk thread uses it: synchronous and never
+ * blocking (a venue's request goes out behind it; its answers come back as
+ * events), idempotent by client order id, keeping the orders, positions and
+ * P&L it has seen. Paper fills against the tick stream; Kite and Binance
+ * talk to the venue (see VenueBroker).
+ */
+export interface Broker {
+  readonly name: string;
+  readonly portfolio: PortfolioTracker;
+  /** Places an order; placing an existing client order id returns that order, never a second one. */
+  place(r: OrderRequest, nowMs: number): Readonly<Order>;
+  cancel(clientOrderId: string, nowMs: number): Readonly<Order>;
+  /** Cancels every open order (the kill switch's first half); returns how many were asked to cancel. */
+  cancelAll(nowMs: number): number;
+  /** Marks the portfolio (and, for paper, matches open orders). */
+  onTick(t: Tick, nowMs: number): void;
+  /** Signed quantity still to fill on the instrument's open orders (buys positive). */
+  workingQty(instrumentId: number): number;
+  order(clientOrderId: string): Readonly<Order> | undefined;
+  orders(): Readonly<Order>[];
+}

@@ -1,0 +1,325 @@
+import { TickKind, type Tick } from '../../native-free-ringbuffer/index.js';
+import { PortfolioTracker } from '../analytics/position-sizer.js';
+import { applyFill, isFinal, newOrder, OrderError, OrderState, transition, type Order, type OrderRequest } from '../orders/order.js';
+import type { Broker, BrokerEvent } from './broker.js';
+
+/** An order as the venue reports it. */
+export interface VenueOrder {
+  clientOrderId: string;
+  venueOrderId: string;
+  instrumentId: number;
+  state: OrderState;
+  filledQty: number;
+  avgPrice: number;
+  rejectReason: string | null;
+}
+
+/** One execution at the venue (a Kite trade, a Binance fill). */
+export interface VenueTrade {
+  tradeId: string;
+  venueOrderId: string;
+  qty: number;
+  price: number;
+  fee: number;
+  /** ms since the epoch */
+  at: number;
+}
+
+export interface VenuePosition {
+  instrumentId: number;
+  symbol: string;
+  qty: number;
+  avgPrice: number;
+}
+
+/** What an order of ours is known as at the venue. */
+export interface VenueRef {
+  clientOrderId: string;
+  venueOrderId: string;
+  instrumentId: number;
+}
+
+export type VenueErrorKind = 'timeout' | 'network' | 'token' | 'rejected' | 'rate' | 'other';
+
+/** A venue call that failed, classified by what the caller may do next. */
+export class VenueError extends Error {
+  constructor(readonly kind: VenueErrorKind, message: string) {
+    super(message);
+    this.name = 'VenueError';
+  }
+}
+
+/**
+ * A venue's REST API as the broker needs it. Implementations do their own
+ * authentication (and token recovery), signing and rate limiting, and map
+ * failures to VenueError: `timeout`/`network` mean the request may or may not
+ * have reached the venue.
+ */
+export interface VenueApi {
+  readonly name: string;
+  /** Places the order under its client order id; resolves with the venue's order id. */
+  submit(o: Readonly<Order>): Promise<string>;
+  cancel(ref: VenueRef): Promise<void>;
+  /** The venue's order with this client order id, or null when the venue has none. */
+  lookup(clientOrderId: string, instrumentId: number): Promise<VenueOrder | null>;
+  /** The venue's current view of these orders. */
+  orders(refs: readonly VenueRef[]): Promise<VenueOrder[]>;
+  /** Executions of these orders. */
+  trades(refs: readonly VenueRef[]): Promise<VenueTrade[]>;
+  /** Every order of the day the venue has with one of our client order ids (reconciliation). */
+  allOrders(): Promise<VenueOrder[]>;
+  positions(): Promise<VenuePosition[]>;
+  margins(): Promise<Record<string, unknown>>;
+}
+
+export interface VenueBrokerOptions {
+  startingCash: number;
+  /** How often open orders are polled for state and executions. */
+  pollMs: number;
+  /** Lookups by client order id after an unanswered placement, before it is sent again. */
+  lookupAttempts: number;
+  lookupDelayMs: number;
+  /** Placements of one order at most (the first and resends after a lookup found nothing). */
+  maxSends: number;
+}
+
+export const DEFAULT_VENUE: VenueBrokerOptions = { startingCash: 100_000, pollMs: 500, lookupAttempts: 3, lookupDelayMs: 300, maxSends: 3 };
+
+/**
+ * A broker client for a real venue. `place` records the order, marks it SENT
+ * and returns at once; the placement goes out behind it. An unanswered
+ * placement (timeout, connection lost) is resolved by looking the order up by
+ * its client order id first, and only sent again when the venue has none, so
+ * a retry never places a second order. Open orders are polled: executions
+ * become fills (each trade id once), and the venue's terminal states apply.
+ */
+export class VenueBroker implements Broker {
+  readonly portfolio: PortfolioTracker;
+  private readonly byId = new Map<string, Order>();
+  private readonly venueIds = new Map<string, string>();
+  private readonly open: Order[][];
+  private readonly seenTrades = new Set<string>();
+  private readonly cancelWanted = new Set<string>();
+  private polling = false;
+  /** Problems talking to the venue, for health and logs. */
+  readonly problems: { at: number; message: string }[] = [];
+
+  constructor(
+    private readonly api: VenueApi,
+    instruments: number,
+    private readonly o: VenueBrokerOptions,
+    private readonly onEvent: (e: BrokerEvent) => void,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.portfolio = new PortfolioTracker(o.startingCash, instruments);
+    this.open = Array.from({ length: instruments + 1 }, () => []);
+  }
+
+  get name(): string {
+    return this.api.name;
+  }
+
+  place(r: OrderRequest, nowMs: number): Readonly<Order> {
+    const existing = this.byId.get(r.clientOrderId);
+    if (existing) return existing;
+    let order: Order;
+    try {
+      order = newOrder(r, nowMs);
+    } catch (e) {
+      order = { ...r, state: OrderState.New, filledQty: 0, avgPrice: NaN, fees: 0, fillCount: 0, rejectReason: (e as Error).message, createdAt: nowMs, updatedAt: nowMs };
+      this.byId.set(r.clientOrderId, order);
+      this.reject(order, order.rejectReason!);
+      return order;
+    }
+    this.byId.set(r.clientOrderId, order);
+    if (r.instrumentId < 1 || r.instrumentId >= this.open.length) {
+      this.reject(order, `unknown instrument ${r.instrumentId}`);
+      return order;
+    }
+    transition(order, OrderState.Sent, nowMs);
+    this.open[r.instrumentId].push(order);
+    void this.send(order);
+    return order;
+  }
+
+  /** The venue's order id of one of ours (once the venue has acknowledged it). */
+  venueOrderId(clientOrderId: string): string | undefined {
+    return this.venueIds.get(clientOrderId);
+  }
+
+  private async send(order: Order): Promise<void> {
+    for (let sends = 1; ; sends++) {
+      try {
+        const venueId = await this.api.submit(order);
+        this.acknowledged(order, venueId);
+        return;
+      } catch (e) {
+        const err = e instanceof VenueError ? e : new VenueError('other', (e as Error).message);
+        if (err.kind !== 'timeout' && err.kind !== 'network') {
+          this.reject(order, err.message);
+          return;
+        }
+        this.problem(`placement of ${order.clientOrderId} unanswered (${err.message}): looking it up before any resend`);
+        const found = await this.lookupAfterTimeout(order);
+        if (found === 'unknown') {
+          // the venue cannot be asked: the order stays SENT and the poll resolves it when the venue answers again
+          return;
+        }
+        if (found) {
+          this.acknowledged(order, found.venueOrderId);
+          this.apply(found);
+          return;
+        }
+        if (sends >= this.o.maxSends) {
+          this.reject(order, `not placed after ${sends} attempts: ${err.message}`);
+          return;
+        }
+      }
+    }
+  }
+
+  /** The order at the venue, null when the venue says it has none, 'unknown' when the venue cannot be asked. */
+  private async lookupAfterTimeout(order: Order): Promise<VenueOrder | null | 'unknown'> {
+    for (let attempt = 1; attempt <= this.o.lookupAttempts; attempt++) {
+      await new Promise((r) => setTimeout(r, this.o.lookupDelayMs * attempt));
+      try {
+        return await this.api.lookup(order.clientOrderId, order.instrumentId);
+      } catch (e) {
+        this.problem(`lookup of ${order.clientOrderId} failed: ${(e as Error).message}`);
+      }
+    }
+    return 'unknown';
+  }
+
+  private acknowledged(order: Order, venueId: string): void {
+    this.venueIds.set(order.clientOrderId, venueId);
+    if (order.state === OrderState.Sent) {
+      transition(order, OrderState.Acknowledged, this.now());
+      this.onEvent({ type: 'ack', order });
+    }
+    if (this.cancelWanted.delete(order.clientOrderId)) void this.requestCancel(order);
+  }
+
+  cancel(clientOrderId: string, nowMs: number): Readonly<Order> {
+    const order = this.byId.get(clientOrderId);
+    if (!order) throw new OrderError(`no order '${clientOrderId}'`);
+    if (isFinal(order.state)) return order;
+    if (!this.venueIds.has(clientOrderId)) this.cancelWanted.add(clientOrderId); // sent once the venue has it
+    else void this.requestCancel(order);
+    void nowMs;
+    return order;
+  }
+
+  private async requestCancel(order: Order): Promise<void> {
+    try {
+      await this.api.cancel(this.ref(order));
+      await this.poll();
+    } catch (e) {
+      this.problem(`cancel of ${order.clientOrderId} failed: ${(e as Error).message}`);
+    }
+  }
+
+  cancelAll(nowMs: number): number {
+    let n = 0;
+    for (const list of this.open) for (const o of [...list]) {
+      this.cancel(o.clientOrderId, nowMs);
+      n++;
+    }
+    return n;
+  }
+
+  onTick(t: Tick): void {
+    if (t.kind === TickKind.Trade) this.portfolio.markPrice(t.instrumentId, t.price);
+  }
+
+  workingQty(instrumentId: number): number {
+    const list = this.open[instrumentId];
+    let q = 0;
+    if (list) for (const o of list) q += (o.side === 'buy' ? 1 : -1) * (o.qty - o.filledQty);
+    return q;
+  }
+
+  order(clientOrderId: string): Readonly<Order> | undefined {
+    return this.byId.get(clientOrderId);
+  }
+
+  orders(): Readonly<Order>[] {
+    return [...this.byId.values()];
+  }
+
+  /** Asks the venue about every open order it has acknowledged: executions first, then terminal states. */
+  async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const refs: VenueRef[] = [];
+      for (const list of this.open) for (const o of list) if (this.venueIds.has(o.clientOrderId)) refs.push(this.ref(o));
+      // orders still SENT after an unanswered placement: find them by client order id
+      for (const list of this.open) {
+        for (const o of list) {
+          if (this.venueIds.has(o.clientOrderId)) continue;
+          const found = await this.api.lookup(o.clientOrderId, o.instrumentId).catch(() => undefined);
+          if (found) {
+            this.acknowledged(o, found.venueOrderId);
+            refs.push(this.ref(o));
+          }
+        }
+      }
+      if (refs.length === 0) return;
+      for (const t of await this.api.trades(refs)) this.applyTrade(t);
+      for (const v of await this.api.orders(refs)) this.apply(v);
+    } catch (e) {
+      this.problem(`poll failed: ${(e as Error).message}`);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private ref(o: Order): VenueRef {
+    return { clientOrderId: o.clientOrderId, venueOrderId: this.venueIds.get(o.clientOrderId)!, instrumentId: o.instrumentId };
+  }
+
+  private applyTrade(t: VenueTrade): void {
+    if (this.seenTrades.has(t.tradeId)) return;
+    let order: Order | undefined;
+    for (const [client, venueId] of this.venueIds) if (venueId === t.venueOrderId) order = this.byId.get(client);
+    if (!order || isFinal(order.state)) return;
+    this.seenTrades.add(t.tradeId);
+    const fill = { tradeId: t.tradeId, clientOrderId: order.clientOrderId, qty: Math.min(t.qty, order.qty - order.filledQty), price: t.price, fee: t.fee, at: t.at };
+    if (!(fill.qty > 0)) return;
+    applyFill(order, fill);
+    this.portfolio.fill(order.instrumentId, order.side === 'buy' ? fill.qty : -fill.qty, fill.price, fill.fee);
+    this.onEvent({ type: 'fill', order, fill });
+    if (isFinal(order.state)) this.remove(order);
+  }
+
+  /** The venue's view of an order: cancellations and rejections (fills come from trades). */
+  private apply(v: VenueOrder): void {
+    const order = this.byId.get(v.clientOrderId);
+    if (!order || isFinal(order.state)) return;
+    if (v.state === OrderState.Cancelled || v.state === OrderState.Rejected) {
+      if (v.state === OrderState.Rejected) return this.reject(order, v.rejectReason ?? 'rejected by the venue');
+      transition(order, OrderState.Cancelled, this.now());
+      this.remove(order);
+      this.onEvent({ type: 'cancel', order });
+    }
+  }
+
+  private reject(order: Order, reason: string): void {
+    order.rejectReason = reason;
+    transition(order, OrderState.Rejected, this.now());
+    this.remove(order);
+    this.onEvent({ type: 'reject', order });
+  }
+
+  private remove(o: Order): void {
+    const list = this.open[o.instrumentId];
+    const k = list ? list.indexOf(o) : -1;
+    if (k >= 0) list.splice(k, 1);
+  }
+
+  private problem(message: string): void {
+    this.problems.push({ at: this.now(), message });
+    if (this.problems.length > 100) this.problems.shift();
+  }
+}
