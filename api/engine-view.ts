@@ -1,7 +1,7 @@
 import { RingObserver } from '../native-free-ringbuffer/index.js';
 import { Clock } from '../engine/clock.js';
 import type { EnginePlan } from '../engine/plan.js';
-import { ProviderStatus, StatusRegion, StoreBackend, StoreState, ThreadState } from '../engine/status/status-region.js';
+import { BrokerKind, ProviderStatus, StatusRegion, StoreBackend, StoreState, ThreadState } from '../engine/status/status-region.js';
 import { STORE } from '../engine/plan.js';
 import { isMarketOpen, type MarketCalendar } from '../engine/market-hours.js';
 
@@ -86,6 +86,23 @@ export class EngineView {
     };
   }
 
+  /** The broker client as the risk thread last published it. */
+  broker() {
+    const r = (k: string) => this.status.read(`broker.${k}`);
+    const last = r('lastProblemAt');
+    return {
+      broker: BrokerKind[r('kind')].toLowerCase(),
+      authenticated: r('authenticated') === 1,
+      reconciliation: (['failed', 'pending', 'done'] as const)[r('reconciled') + 1] ?? 'pending',
+      reconciledOrders: r('reconciledOrders'),
+      reconciledPositions: r('reconciledPositions'),
+      openOrders: r('openOrders'),
+      problems: r('problems'),
+      lastProblemAt: last > 0 ? new Date(last).toISOString() : null,
+      entriesRefusedWhileNotReady: this.status.read('risk.refusedByBroker'),
+    };
+  }
+
   lastMessageAgeMs(feed: string): number | null {
     const at = this.status.read(`feed.${feed}.lastMessageAt`);
     return at === 0 ? null : (this.clock.now() - at) / 1e6;
@@ -136,6 +153,9 @@ export class EngineView {
     }
     for (const f of this.plan.feeds) {
       if (this.status.read(`feed.${f}.subscriptionExpired`) === 1) reasons.push(`feed ${f}: subscription expired`);
+    }
+    if (this.threadState('risk') === ThreadState.Running && this.status.read('broker.authenticated') !== 1) {
+      reasons.push(`broker ${BrokerKind[this.status.read('broker.kind')].toLowerCase()}: not authenticated (complete the daily login or check the API key)`);
     }
     if (this.status.read('store.state') === StoreState.Failing) reasons.push('persistence: the database is unreachable and the journal cannot be written');
     if (!this.plan.feeds.some((f) => this.isUsable(f))) {

@@ -119,6 +119,13 @@ export function renderMetrics(view: EngineView): string {
   riskGauge('tickring_store_backlog_rows', 'storeBacklog', 'gauge', 'Rows the risk thread holds while the store ring is full (never dropped).');
   riskGauge('tickring_store_signals_not_recorded_total', 'storeSignalsDropped', 'counter', 'Signals not recorded because the store ring was full.');
 
+  // the broker client
+  const brokerMetric = (name: string, key: string, type: 'counter' | 'gauge', help: string) => out.push(new Family(name, type, help).sample({ broker: plan.config.broker.name }, status.read(`broker.${key}`)));
+  brokerMetric('tickring_broker_authenticated', 'authenticated', 'gauge', '1 when the broker accepted our credentials last time (paper: always).');
+  brokerMetric('tickring_broker_open_orders', 'openOrders', 'gauge', 'Orders at the broker not yet final.');
+  brokerMetric('tickring_broker_problems_total', 'problems', 'counter', 'Unanswered placements, failed polls or cancels, token troubles.');
+  riskGauge('tickring_entries_refused_by_broker_total', 'refusedByBroker', 'counter', 'Entries refused while the broker was not authenticated or not reconciled.');
+
   // persistence (store thread)
   const storeMetric = (name: string, key: string, type: 'counter' | 'gauge', help: string) => out.push(new Family(name, type, help).sample({}, status.read(`store.${key}`)));
   storeMetric('tickring_store_state', 'state', 'gauge', 'Persistence: 0 starting, 1 writing to the database, 2 spilling to the journal, 3 failing (rows held in memory).');

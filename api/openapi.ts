@@ -6,6 +6,21 @@
 const reasons = { type: 'array', items: { type: 'string' } };
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
 
+const brokerHealth = {
+  type: 'object',
+  required: ['broker', 'authenticated', 'reconciliation', 'reconciledOrders', 'reconciledPositions', 'openOrders', 'problems', 'lastProblemAt', 'entriesRefusedWhileNotReady'],
+  properties: {
+    broker: { enum: ['paper', 'kite', 'binance'] },
+    authenticated: { type: 'boolean' },
+    reconciliation: { enum: ['pending', 'done', 'failed'] },
+    reconciledOrders: { type: 'integer', minimum: 0 },
+    reconciledPositions: { type: 'integer', minimum: 0 },
+    openOrders: { type: 'integer', minimum: 0 },
+    problems: { type: 'integer', minimum: 0 },
+    lastProblemAt: { type: ['string', 'null'], description: 'ISO 8601' },
+    entriesRefusedWhileNotReady: { type: 'integer', minimum: 0 },
+  },
+} as const;
 const provider = {
   type: 'object',
   required: ['name', 'status', 'available', 'stale', 'subscriptionExpired', 'messages', 'ticks', 'errors', 'reconnects', 'gaps', 'lastMessageAgeMs'],
@@ -119,6 +134,15 @@ export const OPENAPI = {
               },
             },
           }, 'risk state'),
+        },
+      },
+    },
+    '/health/broker': {
+      get: {
+        summary: 'The broker client: which, authenticated, start-up reconciliation, open orders, problems (503 while not authenticated)',
+        responses: {
+          '200': json(brokerHealth, 'broker state'),
+          '503': json(brokerHealth, 'not authenticated'),
         },
       },
     },

@@ -23,7 +23,11 @@ export interface EnginePlan {
   signalRings: Record<string, RingDescriptor>;
   /** Risk thread to store thread: rows to persist, as envelopes (see engine/persistence/store-envelope). */
   storeRing: RingDescriptor;
-  /** One engine process: stored rows are keyed by it and the store ring's sequence. */
+  /**
+   * One engine process (12 alphanumeric characters: start time in base 36 and
+   * 4 random hex digits): stored rows are keyed by it and the store ring's
+   * sequence, and client order ids start with it.
+   */
   runId: string;
   threads: string[];
   feeds: string[];
@@ -75,6 +79,6 @@ export function createPlan(config: Config): EnginePlan {
   const publications: Record<string, SharedArrayBuffer> = {};
   for (const id of strategyIds) publications[id] = PublishedRows.create(instruments.length + 1).buffer;
   const storeRing = createRing({ capacity: config.rings.storeCapacity, recordSize: STORE_RECORD_BYTES });
-  const runId = `${anchor.epochMs.toString(36)}${randomBytes(3).toString('hex')}`;
+  const runId = `${anchor.epochMs.toString(36).padStart(8, '0')}${randomBytes(2).toString('hex')}`;
   return { config, anchor, status: { buffer: status.buffer, layout }, tickRings, signalRings, storeRing, runId, threads, feeds, instruments, publications };
 }

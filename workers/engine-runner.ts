@@ -40,7 +40,7 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
     if (e.type === 'fit-request') void fit(thread, e.kind, e.instrumentId, e.x);
     if (e.type === 'started') {
       started.add(thread);
-      if (thread === INGEST && kiteToken !== null) threads.get(INGEST)!.send({ type: 'broker-token', broker: 'kite', accessToken: kiteToken });
+      if ((thread === INGEST || thread === RISK) && kiteToken !== null) threads.get(thread)!.send({ type: 'broker-token', broker: 'kite', accessToken: kiteToken });
     }
     notify();
   };
@@ -81,6 +81,7 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   function setBrokerToken(broker: 'kite', accessToken: string): void {
     kiteToken = accessToken;
     threads.get(INGEST)!.send({ type: 'broker-token', broker, accessToken });
+    threads.get(RISK)!.send({ type: 'broker-token', broker, accessToken });
   }
   for (const name of plan.threads) {
     const file = name === INGEST ? 'ingest-thread.js' : name === RISK ? 'risk-thread.js' : name === STORE ? 'store-thread.js' : name === HTTP ? 'http-thread.js' : 'strategy-thread.js';

@@ -111,6 +111,10 @@ const app = uWS
   .get('/health/workers', (res) => json(res, '200 OK', { workers: view.workers() }))
   .get('/health/providers', (res) => json(res, '200 OK', { providers: view.providers() }))
   .get('/health/risk', (res) => json(res, '200 OK', view.risk()))
+  .get('/health/broker', (res) => {
+    const b = view.broker();
+    json(res, b.authenticated ? '200 OK' : '503 Service Unavailable', b);
+  })
   .get('/health/db', (res) => {
     const db = view.db();
     json(res, db.state === 'FAILING' ? '503 Service Unavailable' : '200 OK', db);

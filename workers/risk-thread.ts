@@ -17,6 +17,9 @@ import { RingWriter } from '../native-free-ringbuffer/index.js';
 import { StoreOutbox } from './store-outbox.js';
 import { decisionRow, fillRow, orderRow, type PendingRow } from '../engine/persistence/store-rows.js';
 import type { BrokerEvent } from '../engine/brokers/broker.js';
+import { brokerClient } from './broker-client.js';
+import { BROKER_FIELDS } from '../engine/status/status-region.js';
+import type { Reconciliation } from '../engine/brokers/venue-broker.js';
 
 const MAX_BATCH = 1024;
 
@@ -39,11 +42,12 @@ const store = (r: PendingRow) => outbox.row(r);
 const instrument = (id: number) => plan.instruments[id - 1];
 // the latency probe signals on every tick for the benches: diagnostics, not evidence
 const recordSignalsOf = plan.config.strategies.map((s) => plan.config.storage.recordSignals && s.name !== 'latency-probe');
-const BROKER = 'paper';
+const client = brokerClient(plan, log);
+const BROKER = plan.config.broker.name;
 function onBrokerEvent(e: BrokerEvent): void {
   const i = instrument(e.order.instrumentId);
   if (e.fill) store(fillRow(e.order, e.fill, i));
-  store(orderRow(e.order, BROKER, i));
+  store(orderRow(e.order, BROKER, i, execution.broker.venueOrderId(e.order.clientOrderId)));
   if (e.fill && i) {
     const pf = execution.broker.portfolio;
     const id = e.order.instrumentId;
@@ -85,15 +89,50 @@ const sizeMultiplierOf = (id: number) => (regimeState(id) ? regimeRead[7] : 1);
 const { risk: riskConfig, paper } = plan.config;
 const execution = new Execution(
   plan.instruments,
-  { riskPerTradePct: riskConfig.riskPerTradePct, maxLeverage: riskConfig.maxLeverage, circuit: riskConfig.circuit, paper },
+  {
+    riskPerTradePct: riskConfig.riskPerTradePct, maxLeverage: riskConfig.maxLeverage, circuit: riskConfig.circuit, paper,
+    broker: (onEvent) => client.make(onEvent), brokerReady: () => client.reconciled === 1 && client.authenticated(),
+  },
   sizeMultiplierOf,
   (t) => {
     log.warn({ reason: t.reason, detail: t.detail }, t.reason === 'admin_reset' ? 'circuit breaker reset' : 'circuit breaker tripped');
     store({ t: 'risk', at: t.at, kind: t.reason === 'admin_reset' ? 'circuit_reset' : 'circuit_trip', reason: t.reason, detail: { detail: t.detail } });
   },
-  `${plan.runId}-${kit.data.incarnation}`,
+  // run id (12) + incarnation (2) + sequence (up to 6 in base 36): 20 characters at most
+  `${plan.runId}${kit.data.incarnation.toString(36).padStart(2, '0')}`,
   onBrokerEvent,
 );
+/** What the venue had at start-up: positions and our orders of the day, with their executions, are stored and reported. */
+function onReconciled(r: Reconciliation): void {
+  const nowMs = clock.toEpochMs(clock.now());
+  let fills = 0;
+  for (const { order, fills: list } of r.orders) {
+    const i = instrument(order.instrumentId);
+    for (const f of list) store(fillRow(order, f, i));
+    fills += list.length;
+    store(orderRow(order, BROKER, i, execution.broker.venueOrderId(order.clientOrderId)));
+  }
+  const pf = execution.broker.portfolio;
+  for (const p of r.positions) {
+    const i = instrument(p.instrumentId);
+    if (i) store({ t: 'position', broker: BROKER, exchange: i.exchange, symbol: i.symbol, qty: pf.position(p.instrumentId), avgPrice: pf.averagePrice(p.instrumentId) || null, realisedPnl: pf.realisedOf(p.instrumentId), at: nowMs });
+  }
+  const adopted = r.orders.filter((o) => o.adopted).length;
+  const detail = {
+    positions: r.positions.map((p) => ({ symbol: p.symbol, qty: p.qty, avgPrice: Number.isFinite(p.avgPrice) ? p.avgPrice : null, known: p.instrumentId > 0 })),
+    ordersOfTheDay: r.orders.length, openOrdersAdopted: adopted, fillsRecorded: fills,
+  };
+  store({ t: 'risk', at: nowMs, kind: 'reconciliation', reason: BROKER, detail });
+  status.set(brokerSlots.reconciledOrders, r.orders.length);
+  status.set(brokerSlots.reconciledPositions, r.positions.length);
+  // at start-up the engine holds nothing: everything the venue has is a difference, reported one by one
+  for (const p of detail.positions) log.warn({ broker: BROKER, ...p }, 'reconciliation: position at the broker taken over');
+  for (const { order, adopted: open } of r.orders) if (open) log.warn({ broker: BROKER, clientOrderId: order.clientOrderId, state: order.state }, 'reconciliation: open order at the broker taken over');
+  log.info({ broker: BROKER, ...detail, positions: r.positions.length }, 'reconciled with the broker');
+}
+const brokerSlots = Object.fromEntries(BROKER_FIELDS.map((k) => [k, status.slot(`broker.${k}`)])) as Record<(typeof BROKER_FIELDS)[number], number>;
+status.set(brokerSlots.kind, client.kind);
+client.start(onReconciled);
 const signalToOrder = status.histogram('signal_to_order');
 const tickToOrder = status.histogram('tick_to_order');
 const decide = (i: Readonly<OrderIntent>) => {
@@ -108,7 +147,7 @@ const decide = (i: Readonly<OrderIntent>) => {
   if (inst) store(decisionRow(i, inst, nowMs)); // after the order went out: recording is not on the order path
 };
 const riskSlots = Object.fromEntries(
-  ['orders', 'fills', 'rejects', 'refusedByCircuit', 'unsized', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips', 'storeBacklog', 'storeSignalsDropped']
+  ['orders', 'fills', 'rejects', 'refusedByCircuit', 'refusedByBroker', 'unsized', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips', 'storeBacklog', 'storeSignalsDropped']
     .map((k) => [k, status.slot(`risk.${k}`)]),
 );
 const CIRCUIT_CODE = { CLOSED: 0, OPEN: 1, HALF_OPEN: 2 } as const;
@@ -137,6 +176,13 @@ function housekeeping(nowMs: number): void {
   status.set(riskSlots.fills, c.fills);
   status.set(riskSlots.rejects, c.rejects);
   status.set(riskSlots.refusedByCircuit, c.refusedByCircuit);
+  status.set(riskSlots.refusedByBroker, c.refusedByBroker);
+  const problems = client.problems();
+  status.set(brokerSlots.authenticated, client.authenticated() ? 1 : 0);
+  status.set(brokerSlots.reconciled, client.reconciled);
+  status.set(brokerSlots.problems, problems.count);
+  if (problems.last) status.set(brokerSlots.lastProblemAt, problems.last.at);
+  status.set(brokerSlots.openOrders, execution.broker.openOrders());
   status.set(riskSlots.unsized, c.unsized);
   status.set(riskSlots.trips, c.trips);
   status.set(riskSlots.equity, pf.equity());
@@ -195,6 +241,7 @@ function consume(): void {
 }
 
 const loop = runConsumerLoop(kit, wait, ready, consume, () => {
+  client.close();
   // rows still waiting for room on the store ring go out before the thread does (the store thread stops after this one)
   housekeeping(clock.toEpochMs(clock.now()));
   const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -224,6 +271,10 @@ kit.onControl((m) => {
       break;
     case 'circuit-reset':
       execution.breaker.reset(m.by, nowMs);
+      break;
+    case 'broker-token':
+      client.setToken(m.accessToken);
+      log.info({ broker: m.broker }, 'broker client uses the new access token');
       break;
   }
   housekeeping(nowMs);

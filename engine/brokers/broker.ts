@@ -24,6 +24,10 @@ export interface Broker {
   onTick(t: Tick, nowMs: number): void;
   /** Signed quantity still to fill on the instrument's open orders (buys positive). */
   workingQty(instrumentId: number): number;
+  /** The venue's id of one of our orders (null for paper, or before the venue acknowledged it). */
+  venueOrderId(clientOrderId: string): string | null;
+  /** Orders not yet final. */
+  openOrders(): number;
   order(clientOrderId: string): Readonly<Order> | undefined;
   orders(): Readonly<Order>[];
 }

@@ -8,6 +8,10 @@ export interface VenueOrder {
   clientOrderId: string;
   venueOrderId: string;
   instrumentId: number;
+  side: 'buy' | 'sell';
+  type: 'market' | 'limit';
+  qty: number;
+  limitPrice: number | undefined;
   state: OrderState;
   filledQty: number;
   avgPrice: number;
@@ -39,6 +43,13 @@ export interface VenueRef {
   instrumentId: number;
 }
 
+export interface Reconciliation {
+  /** The venue's open positions, now the portfolio's. */
+  positions: VenuePosition[];
+  /** Our orders of the day at the venue, each with its executions; `adopted` when still open and now tracked. */
+  orders: { order: Readonly<Order>; fills: import('../orders/order.js').Fill[]; adopted: boolean }[];
+}
+
 export type VenueErrorKind = 'timeout' | 'network' | 'token' | 'rejected' | 'rate' | 'other';
 
 /** A venue call that failed, classified by what the caller may do next. */
@@ -57,6 +68,10 @@ export class VenueError extends Error {
  */
 export interface VenueApi {
   readonly name: string;
+  /** Whether the venue accepted our credentials last time it was asked (false until it has been). */
+  readonly authenticated: boolean;
+  /** Asks the venue whether our credentials are good (a profile or account call); throws a VenueError('token') when not. */
+  checkAuth(): Promise<void>;
   /** Places the order under its client order id; resolves with the venue's order id. */
   submit(o: Readonly<Order>): Promise<string>;
   cancel(ref: VenueRef): Promise<void>;
@@ -101,8 +116,10 @@ export class VenueBroker implements Broker {
   private readonly seenTrades = new Set<string>();
   private readonly cancelWanted = new Set<string>();
   private polling = false;
-  /** Problems talking to the venue, for health and logs. */
+  /** The latest problems talking to the venue (at most 100), for health and logs. */
   readonly problems: { at: number; message: string }[] = [];
+  /** Every problem so far. */
+  problemCount = 0;
 
   constructor(
     private readonly api: VenueApi,
@@ -143,8 +160,8 @@ export class VenueBroker implements Broker {
   }
 
   /** The venue's order id of one of ours (once the venue has acknowledged it). */
-  venueOrderId(clientOrderId: string): string | undefined {
-    return this.venueIds.get(clientOrderId);
+  venueOrderId(clientOrderId: string): string | null {
+    return this.venueIds.get(clientOrderId) ?? null;
   }
 
   private async send(order: Order): Promise<void> {
@@ -239,6 +256,12 @@ export class VenueBroker implements Broker {
     return q;
   }
 
+  openOrders(): number {
+    let n = 0;
+    for (const list of this.open) n += list.length;
+    return n;
+  }
+
   order(clientOrderId: string): Readonly<Order> | undefined {
     return this.byId.get(clientOrderId);
   }
@@ -273,6 +296,54 @@ export class VenueBroker implements Broker {
     } finally {
       this.polling = false;
     }
+  }
+
+  /**
+   * Start-up reconciliation: the venue's positions become the portfolio's
+   * (they are the truth about exposure); every order of the day with a client
+   * order id is reported with its executions (so none is missing from
+   * storage), and those still open are adopted, so their later executions
+   * are tracked. Executions reported here do not move the portfolio again.
+   * `ours` tells this engine's client order ids from the account's others.
+   */
+  async reconcile(ours: (clientOrderId: string) => boolean): Promise<Reconciliation> {
+    const positions = await this.api.positions();
+    for (const p of positions) {
+      if (p.instrumentId < 1 || p.qty === 0) continue;
+      const price = Number.isFinite(p.avgPrice) && p.avgPrice > 0 ? p.avgPrice : 0;
+      // a position bought at its average price: cash pays for it, so equity is unchanged
+      this.portfolio.fill(p.instrumentId, p.qty, price, 0);
+    }
+    const orders: Reconciliation['orders'] = [];
+    const venueOrders = (await this.api.allOrders()).filter((v) => v.clientOrderId && ours(v.clientOrderId) && v.instrumentId > 0);
+    const refs = venueOrders.map((v) => ({ clientOrderId: v.clientOrderId, venueOrderId: v.venueOrderId, instrumentId: v.instrumentId }));
+    const trades = refs.length ? await this.api.trades(refs) : [];
+    for (const v of venueOrders) {
+      if (this.byId.has(v.clientOrderId)) continue;
+      const now = this.now();
+      const order: Order = {
+        clientOrderId: v.clientOrderId, instrumentId: v.instrumentId, side: v.side, type: v.type, qty: v.qty, limitPrice: v.limitPrice,
+        state: OrderState.Acknowledged, filledQty: 0, avgPrice: NaN, fees: 0, fillCount: 0, rejectReason: null, createdAt: now, updatedAt: now,
+      };
+      const fills = [];
+      for (const t of trades.filter((x) => x.venueOrderId === v.venueOrderId)) {
+        this.seenTrades.add(t.tradeId);
+        const fill = { tradeId: t.tradeId, clientOrderId: v.clientOrderId, qty: Math.min(t.qty, order.qty - order.filledQty), price: t.price, fee: t.fee, at: t.at };
+        if (fill.qty > 0) {
+          applyFill(order, fill);
+          fills.push(fill);
+        }
+      }
+      if (!isFinal(order.state) && (v.state === OrderState.Cancelled || v.state === OrderState.Rejected)) {
+        order.rejectReason = v.rejectReason;
+        transition(order, v.state, now);
+      }
+      this.byId.set(v.clientOrderId, order);
+      this.venueIds.set(v.clientOrderId, v.venueOrderId);
+      if (!isFinal(order.state)) this.open[v.instrumentId].push(order);
+      orders.push({ order, fills, adopted: !isFinal(order.state) });
+    }
+    return { positions: positions.filter((p) => p.qty !== 0), orders };
   }
 
   private ref(o: Order): VenueRef {
@@ -319,6 +390,7 @@ export class VenueBroker implements Broker {
   }
 
   private problem(message: string): void {
+    this.problemCount++;
     this.problems.push({ at: this.now(), message });
     if (this.problems.length > 100) this.problems.shift();
   }

@@ -30,6 +30,9 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; kind: 'port' | 
   DATABASE_URL: { path: ['storage', 'databaseUrl'], kind: 'string' },
   REDIS_URL: { path: ['storage', 'redisUrl'], kind: 'string' },
   TICKRING_DATA_DIR: { path: ['storage', 'dataDir'], kind: 'string' },
+  TICKRING_BROKER: { path: ['broker', 'name'], kind: 'string' },
+  TICKRING_BINANCE_API_KEY: { path: ['broker', 'binance', 'apiKey'], kind: 'string' },
+  TICKRING_BINANCE_API_SECRET: { path: ['broker', 'binance', 'apiSecret'], kind: 'string' },
   TICKRING_JWT_SECRET: { path: ['auth', 'jwtSecret'], kind: 'string' },
 };
 
@@ -95,6 +98,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.TICK
   if (kite.enabled && !config.kite.apiKey) problems.push('kite.apiKey: the Kite feed needs an API key (set TICKRING_KITE_API_KEY)');
   if (kite.enabled && kite.symbols.length > 0 && !config.instrumentFiles.kite) {
     problems.push('instrumentFiles.kite: the Kite feed needs the instruments CSV to map symbols to tokens');
+  }
+  const broker = config.broker;
+  if (broker.name === 'kite' && !config.kite.apiKey) problems.push('kite.apiKey: the kite broker needs an API key (set TICKRING_KITE_API_KEY)');
+  if (broker.name === 'kite' && !broker.users[broker.user]) {
+    problems.push(`broker.users: the kite broker needs the Zerodha user id of '${broker.user}' (e.g. "users": { "${broker.user}": "QSW899" })`);
+  }
+  if (broker.name === 'binance' && (!broker.binance.apiKey || !broker.binance.apiSecret)) {
+    problems.push('broker.binance.apiKey: the binance broker needs TICKRING_BINANCE_API_KEY and TICKRING_BINANCE_API_SECRET');
   }
   if (config.feeds.replay.enabled && !config.feeds.replay.file) problems.push('feeds.replay.file: a replay needs a file (a capture, a Binance aggTrades CSV or a recorded Binance stream)');
   const td = config.feeds.truedata;

@@ -145,6 +145,42 @@ export const configSchema = z
       })
       .strict()
       .default({ startingCash: 100_000, latencyMs: 0, slippageBps: 1, takerFeeBps: 10, makerFeeBps: 2 }),
+    /**
+     * The broker client the risk thread owns (TICKRING_BROKER): paper (default), kite (Zerodha through
+     * kiteconnect, with the `kite` credentials) or binance (spot, signed REST).
+     */
+    broker: z
+      .object({
+        name: z.enum(['paper', 'kite', 'binance']).default('paper'),
+        /** Which internal user the engine trades for; `users` maps it to the broker's user id. */
+        user: z.string().min(1).default('PAPER_TRADER_001'),
+        /** Internal user id -> broker user id (e.g. PAPER_TRADER_001 -> QSW899 at Zerodha). */
+        users: z.record(z.string(), z.string().min(1)).default({}),
+        /** How often open orders at the venue are polled for state and executions. */
+        pollMs: z.number().int().min(50).max(60_000).default(500),
+        /** A venue request with no answer after this counts as unanswered (looked up before any resend). */
+        timeoutMs: z.number().int().min(100).max(60_000).default(7000),
+        /** Starting cash the engine assumes for a venue account until reconciliation reads the balance. */
+        startingCash: z.number().positive().default(100_000),
+        /** Kite product for orders: MIS (intraday), NRML (carry-forward F&O), CNC (delivery). */
+        kiteProduct: z.enum(['MIS', 'NRML', 'CNC']).default('MIS'),
+        binance: z
+          .object({
+            /** TICKRING_BINANCE_API_KEY */
+            apiKey: z.string().optional(),
+            /** TICKRING_BINANCE_API_SECRET */
+            apiSecret: z.string().optional(),
+            restUrl: z.string().url().default('https://api.binance.com'),
+            recvWindowMs: z.number().int().min(1).max(60_000).default(5000),
+          })
+          .strict()
+          .default({ restUrl: 'https://api.binance.com', recvWindowMs: 5000 }),
+      })
+      .strict()
+      .default({
+        name: 'paper', user: 'PAPER_TRADER_001', users: {}, pollMs: 500, timeoutMs: 7000, startingCash: 100_000, kiteProduct: 'MIS',
+        binance: { restUrl: 'https://api.binance.com', recvWindowMs: 5000 },
+      }),
     risk: z
       .object({
         /** Equity risked per entry between entry and stop, before regime and circuit multipliers. */

@@ -6,8 +6,8 @@ import type { DailyPnlRow, DecisionRow, FillRow, OrderRow, PositionRow, RiskEven
  * Writes a batch of rows in one transaction: one multi-row statement per
  * table (arrays through unnest, so a batch of thousands is a handful of
  * round trips). Idempotent: inserts skip rows already there, snapshots only
- * replace older ones (positions and daily P&L by time, then sequence, as
- * they outlive a run; orders by sequence, as an order belongs to one run), so a batch replayed from the journal after a crash
+ * replace older ones (by time, then sequence: a snapshot may come from a
+ * later run, as when reconciliation updates an earlier run's order), so a batch replayed from the journal after a crash
  * changes nothing that was already written.
  */
 export async function writeRows(db: Database, rows: readonly StoreRow[]): Promise<void> {
@@ -91,7 +91,7 @@ async function upsertOrders(db: Database, r: OrderRow[]): Promise<void> {
      ON CONFLICT (client_order_id) DO UPDATE SET
        broker_order_id = COALESCE(EXCLUDED.broker_order_id, orders.broker_order_id), state = EXCLUDED.state, filled_qty = EXCLUDED.filled_qty,
        avg_price = EXCLUDED.avg_price, fees = EXCLUDED.fees, reject_reason = EXCLUDED.reject_reason, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version
-     WHERE orders.version < EXCLUDED.version`,
+     WHERE (orders.updated_at, orders.version) < (EXCLUDED.updated_at, EXCLUDED.version)`,
     [col(r, (x) => x.clientOrderId), col(r, (x) => x.run), col(r, (x) => x.broker), col(r, (x) => x.brokerOrderId), col(r, (x) => x.exchange), col(r, (x) => x.symbol),
       col(r, (x) => x.side), col(r, (x) => x.type), col(r, (x) => x.qty), col(r, (x) => x.limitPrice), col(r, (x) => x.state), col(r, (x) => x.filledQty),
       col(r, (x) => x.avgPrice), col(r, (x) => x.fees), col(r, (x) => x.rejectReason), col(r, (x) => x.createdAt), col(r, (x) => x.updatedAt), col(r, (x) => x.seq)],

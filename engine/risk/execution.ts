@@ -27,6 +27,8 @@ export interface ExecutionOptions {
   paper: PaperBrokerOptions;
   /** The broker client (default: the paper broker with `paper`); it reports to the given listener. */
   broker?: (onEvent: (e: BrokerEvent) => void) => Broker;
+  /** Whether the broker may take entries (a venue: credentials checked and reconciled); exits always go. */
+  brokerReady?: () => boolean;
 }
 
 export interface ExecutionCounters {
@@ -34,6 +36,8 @@ export interface ExecutionCounters {
   fills: number;
   rejects: number;
   refusedByCircuit: number;
+  /** Entries refused because the broker was not ready (credentials or reconciliation pending). */
+  refusedByBroker: number;
   /** Entries that sized to nothing: no stop, no leverage headroom, or less than a lot. */
   unsized: number;
   trips: number;
@@ -42,7 +46,7 @@ export interface ExecutionCounters {
 export class Execution {
   readonly broker: Broker;
   readonly breaker: CircuitBreaker;
-  readonly counters: ExecutionCounters = { orders: 0, fills: 0, rejects: 0, refusedByCircuit: 0, unsized: 0, trips: 0 };
+  readonly counters: ExecutionCounters = { orders: 0, fills: 0, rejects: 0, refusedByCircuit: 0, refusedByBroker: 0, unsized: 0, trips: 0 };
   killed = false;
   /** Fees on every fill so far. */
   feesPaid = 0;
@@ -55,7 +59,11 @@ export class Execution {
     /** Size multiplier (regime) of an instrument; 1 when unknown. */
     private readonly sizeMultiplierOf: (instrumentId: number) => number,
     onTrip: (t: Trip) => void,
-    private readonly runId = `t${Date.now().toString(36)}`,
+    /**
+     * Prefix of this run's client order ids, followed by a base-36 sequence:
+     * alphanumeric and at most 20 characters in all, as Kite's `tag` allows.
+     */
+    private readonly idPrefix = `t${Date.now().toString(36)}`,
     /** Every broker event, after execution has acted on it (persistence records them). */
     private readonly onEvent: (e: BrokerEvent) => void = () => {},
   ) {
@@ -91,6 +99,10 @@ export class Execution {
   onIntent(i: Readonly<OrderIntent>, nowMs: number): boolean {
     if (i.decision === Decision.Exit) return this.flatten(i.instrumentId, nowMs);
     if (i.decision !== Decision.Intent || this.killed) return false;
+    if (this.o.brokerReady && !this.o.brokerReady()) {
+      this.counters.refusedByBroker++;
+      return false;
+    }
     const gate = this.breaker.allowEntry(nowMs);
     if (!gate.allowed) {
       this.counters.refusedByCircuit++;
@@ -105,7 +117,7 @@ export class Execution {
       this.counters.unsized++;
       return false;
     }
-    const id = `${this.runId}-${++this.seq}`;
+    const id = this.nextId();
     if (this.breaker.state === CircuitState.HalfOpen) this.probeOrders.add(id);
     this.broker.place({ clientOrderId: id, instrumentId: i.instrumentId, side: i.side === SignalSide.Long ? 'buy' : 'sell', type: 'market', qty }, nowMs);
     this.counters.orders++;
@@ -142,9 +154,13 @@ export class Execution {
   private flatten(instrumentId: number, nowMs: number): boolean {
     const pos = this.broker.portfolio.position(instrumentId);
     if (pos === 0) return false;
-    this.broker.place({ clientOrderId: `${this.runId}-${++this.seq}`, instrumentId, side: pos > 0 ? 'sell' : 'buy', type: 'market', qty: Math.abs(pos) }, nowMs);
+    this.broker.place({ clientOrderId: this.nextId(), instrumentId, side: pos > 0 ? 'sell' : 'buy', type: 'market', qty: Math.abs(pos) }, nowMs);
     this.counters.orders++;
     return true;
+  }
+
+  private nextId(): string {
+    return `${this.idPrefix}${(++this.seq).toString(36)}`;
   }
 
   private onBrokerEvent(e: BrokerEvent): void {

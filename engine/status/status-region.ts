@@ -33,10 +33,26 @@ export const STRATEGY_FIELDS = [
 ] as const;
 export const RISK_FIELDS = [
   'signals', 'ticks', 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits',
-  'orders', 'fills', 'rejects', 'refusedByCircuit', 'unsized', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips',
+  'orders', 'fills', 'rejects', 'refusedByCircuit', 'refusedByBroker', 'unsized', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips',
   'storeBacklog', // records waiting in the risk thread for room on the full store ring (never dropped)
   'storeSignalsDropped', // signals not recorded because the store ring was full (orders, fills and risk events wait instead)
 ] as const;
+/** Written by the risk thread: the broker client. */
+export const BROKER_FIELDS = [
+  'kind', // BrokerKind
+  'authenticated', // 1 when the venue accepted our credentials last time (paper: always)
+  'openOrders',
+  'problems', // unanswered placements, failed polls and cancels, token troubles (counter)
+  'lastProblemAt', // ms since the epoch
+  'reconciled', // 0 pending, 1 done, -1 failed (retried)
+  'reconciledOrders', // our orders of the day found at the venue at start-up
+  'reconciledPositions', // open positions found at the venue at start-up
+] as const;
+export enum BrokerKind {
+  Paper = 0,
+  Kite = 1,
+  Binance = 2,
+}
 /** Written by the store thread (persistence). */
 export const STORE_FIELDS = [
   'state', // StoreState
@@ -110,6 +126,7 @@ export function buildStatusLayout(spec: StatusLayoutSpec): StatusLayout {
   for (const s of spec.strategies) for (const k of STRATEGY_FIELDS) add(`strategy.${s}.${k}`);
   for (const k of RISK_FIELDS) add(`risk.${k}`);
   for (const k of STORE_FIELDS) add(`store.${k}`);
+  for (const k of BROKER_FIELDS) add(`broker.${k}`);
   for (const r of spec.rejectReasons) add(`ingest.rejected.${r}`);
   const histograms: Record<string, number> = {};
   const addHistogram = (key: string) => {

@@ -38,13 +38,13 @@ describe('OpenAPI document', () => {
       }
     }
     expect(checked).toBe(Object.values<any>(doc.paths).reduce((n, ops) => n + Object.keys(ops).length, 0));
-    expect(checked).toBe(26);
+    expect(checked).toBe(27);
   });
 
   it('the docs page lists every route and loads nothing from elsewhere', async () => {
     const { status, text } = await engine.get('/docs');
     expect(status).toBe(200);
-    for (const path of ['/health/live', '/health/ready', '/health/workers', '/health/providers', '/health/risk', '/health/db', '/metrics', '/openapi.json']) expect(text).toContain(path);
+    for (const path of ['/health/live', '/health/ready', '/health/workers', '/health/providers', '/health/risk', '/health/db', '/health/broker', '/metrics', '/openapi.json']) expect(text).toContain(path);
     expect(text).not.toMatch(/<(script|link)[^>]+(src|href)="https?:/);
   });
 

@@ -35,13 +35,17 @@ interface BinanceOrder {
   symbol: string;
   orderId: number;
   clientOrderId: string;
+  side: string;
+  type: string;
+  origQty: string;
+  price: string;
   status: string;
   executedQty: string;
   cummulativeQuoteQty: string;
 }
 
 /** Error codes that mean Binance refused the order itself. */
-const REFUSALS = new Set([-1013, -1100, -1102, -1111, -1116, -2010, -2011]);
+const REFUSALS = new Set([-1013, -1022, -1100, -1102, -1111, -1116, -2010, -2011, -2014, -2015]);
 const ORDER_DOES_NOT_EXIST = -2013;
 
 export class BinanceVenue implements VenueApi {
@@ -49,9 +53,14 @@ export class BinanceVenue implements VenueApi {
   private readonly orderLimit = new RateLimiter([new WindowLimit(50, 10_000), new WindowLimit(160_000, 86_400_000)]);
   private readonly weightLimit = new RateLimiter([new WindowLimit(6000, 60_000)]);
   private readonly ids = new Map<string, number>();
+  authenticated = false;
 
   constructor(private readonly o: BinanceVenueOptions, private readonly instruments: readonly InstrumentInfo[]) {
     instruments.forEach((i, k) => this.ids.set(i.symbol, k + 1));
+  }
+
+  async checkAuth(): Promise<void> {
+    await this.account();
   }
 
   async submit(o: Readonly<Order>): Promise<string> {
@@ -127,6 +136,8 @@ export class BinanceVenue implements VenueApi {
     const filled = Number(b.executedQty);
     return {
       clientOrderId: b.clientOrderId, venueOrderId: String(b.orderId), instrumentId: this.ids.get(b.symbol) ?? 0, state: STATES[b.status] ?? OrderState.Sent,
+      side: b.side === 'SELL' ? 'sell' : 'buy', type: b.type === 'LIMIT' ? 'limit' : 'market', qty: Number(b.origQty),
+      limitPrice: b.type === 'LIMIT' ? Number(b.price) : undefined,
       filledQty: filled, avgPrice: filled > 0 ? Number(b.cummulativeQuoteQty) / filled : NaN, rejectReason: b.status === 'REJECTED' ? 'rejected by Binance' : null,
     };
   }
@@ -153,7 +164,10 @@ export class BinanceVenue implements VenueApi {
       throw new VenueError(err.name === 'TimeoutError' || err.name === 'AbortError' ? 'timeout' : 'network', `${method} ${path}: ${err.message}`);
     }
     const text = await res.text();
-    if (res.ok) return JSON.parse(text) as T;
+    if (res.ok) {
+      this.authenticated = true;
+      return JSON.parse(text) as T;
+    }
     if (res.status >= 500) throw new VenueError('timeout', `${method} ${path}: HTTP ${res.status}, outcome unknown`);
     if (res.status === 429 || res.status === 418) throw new VenueError('rate', `${method} ${path}: HTTP ${res.status} (rate limit): ${text}`);
     let body: { code?: number; msg?: string } = {};
@@ -161,6 +175,10 @@ export class BinanceVenue implements VenueApi {
       body = JSON.parse(text);
     } catch {
       /* not JSON: reported as it is */
+    }
+    if (body.code === -2015 || body.code === -1022 || body.code === -2014) {
+      this.authenticated = false;
+      throw new BinanceRefusal(body.code, `${method} ${path}: ${body.code} ${body.msg ?? ''} (check the API key and secret)`.trim());
     }
     if (typeof body.code === 'number') throw new BinanceRefusal(body.code, `${method} ${path}: ${body.code} ${body.msg ?? ''}`.trim());
     throw new VenueError('other', `${method} ${path}: HTTP ${res.status}: ${text.slice(0, 200)}`);

@@ -44,6 +44,10 @@ const KITE_STATES: Record<string, OrderState> = {
 interface KiteOrder {
   order_id: string;
   tag: string | null;
+  transaction_type: string;
+  order_type: string;
+  quantity: number;
+  price: number;
   tradingsymbol: string;
   exchange: string;
   status: string;
@@ -60,6 +64,7 @@ export class KiteVenue implements VenueApi {
   /** Symbol -> instrument id (Kite names instruments by exchange and trading symbol). */
   private readonly ids = new Map<string, number>();
   private recovering: Promise<string> | null = null;
+  authenticated = false;
 
   constructor(
     private readonly o: KiteVenueOptions,
@@ -75,6 +80,12 @@ export class KiteVenue implements VenueApi {
   /** Uses a new access token from now on (the daily login). */
   setAccessToken(token: string): void {
     this.kc.setAccessToken(token);
+    this.authenticated = true;
+  }
+
+  async checkAuth(): Promise<void> {
+    if (!this.tokens.current()) this.kc.setAccessToken(await this.tokens.recover('no access token at start'));
+    await this.call('other', () => this.kc.getProfile());
   }
 
   async submit(o: Readonly<Order>): Promise<string> {
@@ -134,6 +145,8 @@ export class KiteVenue implements VenueApi {
     const state = KITE_STATES[k.status] ?? OrderState.Sent;
     return {
       clientOrderId: k.tag ?? '', venueOrderId: String(k.order_id), instrumentId: this.ids.get(`${k.exchange}:${k.tradingsymbol}`) ?? 0,
+      side: k.transaction_type === 'SELL' ? 'sell' : 'buy', type: k.order_type === 'LIMIT' ? 'limit' : 'market', qty: Number(k.quantity),
+      limitPrice: k.order_type === 'LIMIT' ? Number(k.price) : undefined,
       state: state === OrderState.Acknowledged && k.filled_quantity > 0 ? OrderState.PartiallyFilled : state,
       filledQty: Number(k.filled_quantity), avgPrice: Number(k.average_price), rejectReason: k.status === 'REJECTED' ? (k.status_message ?? 'rejected') : null,
     };
@@ -150,10 +163,14 @@ export class KiteVenue implements VenueApi {
     for (let attempt = 0; ; attempt++) {
       await (kind === 'order' ? this.orderLimit : this.otherLimit).take();
       try {
-        return await fn();
+        const r = await fn();
+        this.authenticated = true;
+        return r;
       } catch (e) {
         const err = classify(e);
-        if (err.kind !== 'token' || attempt > 0) throw err;
+        if (err.kind !== 'token') throw err;
+        this.authenticated = false;
+        if (attempt > 0) throw err;
         // one recovery at a time; concurrent callers wait for it
         this.recovering ??= this.tokens.recover(err.message).finally(() => (this.recovering = null));
         this.kc.setAccessToken(await this.recovering);

@@ -90,6 +90,16 @@ export class PaperBroker implements Broker {
     return n;
   }
 
+  venueOrderId(): null {
+    return null;
+  }
+
+  openOrders(): number {
+    let n = 0;
+    for (const list of this.open) n += list.length;
+    return n;
+  }
+
   order(clientOrderId: string): Readonly<Order> | undefined {
     return this.byId.get(clientOrderId);
   }
