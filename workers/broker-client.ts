@@ -27,6 +27,8 @@ export interface BrokerClient {
   /** Problems so far, and the latest. */
   problems(): { count: number; last: { at: number; message: string } | null };
   reconciled: 0 | 1 | -1;
+  /** One poll of the venue's open orders (at shutdown, to record what finished). */
+  settle(): Promise<void>;
   close(): void;
 }
 
@@ -37,7 +39,7 @@ export function brokerClient(plan: EnginePlan, log: Logger): BrokerClient {
     return {
       kind: BrokerKind.Paper, reconciled: 1,
       make: (onEvent) => new PaperBroker(instruments.length, plan.config.paper, onEvent),
-      authenticated: () => true, setToken: () => {}, start: () => {}, problems: () => ({ count: 0, last: null }), close: () => {},
+      authenticated: () => true, setToken: () => {}, start: () => {}, problems: () => ({ count: 0, last: null }), settle: async () => {}, close: () => {},
     };
   }
   let redis: Redis | null = null;
@@ -95,6 +97,7 @@ export function brokerClient(plan: EnginePlan, log: Logger): BrokerClient {
       void attempt(0);
     },
     problems: () => ({ count: broker?.problemCount ?? 0, last: broker?.problems.at(-1) ?? null }),
+    settle: async () => broker?.poll(),
     close() {
       if (poll) clearInterval(poll);
       if (retry) clearTimeout(retry);

@@ -9,9 +9,9 @@ const BEAT_MS = 100;
  * `consume` what is ready, beat the heartbeat. It runs in slices of at most
  * 20 ms and yields to the event loop between them so control messages get
  * through. Once `drain()` is called it exits the thread as soon as nothing is
- * left to read.
+ * left to read and `onDrained` (which may finish work asynchronously) is done.
  */
-export function runConsumerLoop(kit: ThreadKit, wait: WaitStrategy, ready: () => boolean, consume: () => void, onDrained: () => void) {
+export function runConsumerLoop(kit: ThreadKit, wait: WaitStrategy, ready: () => boolean, consume: () => void, onDrained: () => void | Promise<void>) {
   let draining = false;
   let lastBeat = 0;
   const slice = (): void => {
@@ -25,8 +25,10 @@ export function runConsumerLoop(kit: ThreadKit, wait: WaitStrategy, ready: () =>
       if (now >= end) break;
       if (wait.waitFor(ready, Math.min(10, end - now))) consume();
       else if (draining) {
-        onDrained();
-        process.exit(0);
+        void Promise.resolve()
+          .then(onDrained)
+          .finally(() => process.exit(0));
+        return;
       }
     }
     setImmediate(slice);

@@ -18,7 +18,7 @@ import { StoreOutbox } from './store-outbox.js';
 import { decisionRow, fillRow, orderRow, type PendingRow } from '../engine/persistence/store-rows.js';
 import type { BrokerEvent } from '../engine/brokers/broker.js';
 import { brokerClient } from './broker-client.js';
-import { BROKER_FIELDS } from '../engine/status/status-region.js';
+import { BROKER_FIELDS, BrokerKind } from '../engine/status/status-region.js';
 import type { Reconciliation } from '../engine/brokers/venue-broker.js';
 
 const MAX_BATCH = 1024;
@@ -240,7 +240,14 @@ function consume(): void {
   outbox.pump();
 }
 
-const loop = runConsumerLoop(kit, wait, ready, consume, () => {
+const loop = runConsumerLoop(kit, wait, ready, consume, async () => {
+  // orders still working at a venue: give them a moment to finish, so their fills are recorded now
+  // (whatever completes later is recorded by the next start's reconciliation)
+  // (paper orders fill only on ticks, and the ticks have stopped)
+  for (const deadline = Date.now() + 1500; client.kind !== BrokerKind.Paper && execution.broker.openOrders() > 0 && Date.now() < deadline; ) {
+    await client.settle();
+    await new Promise((r) => setTimeout(r, 50));
+  }
   client.close();
   // rows still waiting for room on the store ring go out before the thread does (the store thread stops after this one)
   housekeeping(clock.toEpochMs(clock.now()));
