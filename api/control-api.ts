@@ -4,6 +4,7 @@ import type { Logger } from '../engine/log.js';
 import type { EngineView } from './engine-view.js';
 import { strategyFactory } from '../engine/strategies/catalog.js';
 import { KiteSessionError, type KiteSessions } from '../engine/brokers/kite/kite-session.js';
+import type { TradingRecords } from '../engine/persistence/trading-records.js';
 
 /**
  * The authenticated API: login, refresh, logout, admin revocation, and the
@@ -42,6 +43,15 @@ const credentials = z.object({ username: z.string().min(1).max(64), password: z.
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(512) }).strict();
 const logoutBody = z.object({ refreshToken: z.string().min(1).max(512).optional() }).strict().optional();
 const symbolsBody = z.object({ symbols: z.array(z.string().min(1).max(64)).min(1).max(5000) }).strict();
+const ordersQuery = z
+  .object({
+    state: z.enum(['open', 'final', 'all']).default('all'),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    symbol: z.string().regex(/^[A-Za-z0-9._:-]{1,40}$/).optional(),
+  })
+  .strict();
+const positionsQuery = z.object({ all: z.enum(['true', 'false']).default('false') }).strict();
+const pnlQuery = z.object({ days: z.coerce.number().int().min(1).max(366).default(30) }).strict();
 const kiteSessionBody = z.object({ requestToken: z.string().regex(/^[A-Za-z0-9]{1,128}$/, 'a Kite request token') }).strict();
 
 const error = (status: number, code: string, message: string, headers?: Record<string, string>): ApiResponse => ({ status, body: { error: code, message }, headers });
@@ -68,6 +78,7 @@ export class ControlApi {
     private readonly control: ControlRequest,
     private readonly log: Logger,
     private readonly kite: KiteSessions | null = null,
+    private readonly records: TradingRecords | null = null,
   ) {
     const strategies = () => view.plan.config.strategies.map((s) => s.id ?? s.name);
     this.routes = [
@@ -153,6 +164,31 @@ export class ControlApi {
         },
       })),
       {
+        method: 'GET', pattern: /^\/positions$/, role: 'viewer',
+        run: async (req) => {
+          const q = parse(positionsQuery, Object.fromEntries(new URLSearchParams(req.query)));
+          return { status: 200, body: { broker: view.plan.config.broker.name, positions: await this.needRecords().positions(q.all === 'true') } };
+        },
+      },
+      {
+        method: 'GET', pattern: /^\/orders$/, role: 'viewer',
+        run: async (req) => {
+          const q = parse(ordersQuery, Object.fromEntries(new URLSearchParams(req.query)));
+          return { status: 200, body: { broker: view.plan.config.broker.name, orders: await this.needRecords().orders(q) } };
+        },
+      },
+      {
+        method: 'GET', pattern: /^\/pnl$/, role: 'viewer',
+        run: async (req) => {
+          const q = parse(pnlQuery, Object.fromEntries(new URLSearchParams(req.query)));
+          const live = view.risk();
+          return {
+            status: 200,
+            body: { broker: view.plan.config.broker.name, live: { equity: live.equity, cash: live.cash, realisedPnl: live.realisedPnl, openPositions: live.openPositions }, days: await this.needRecords().dailyPnl(q.days) },
+          };
+        },
+      },
+      {
         method: 'GET', pattern: /^\/broker\/kite\/login-url$/, role: 'operator',
         run: async (_req, p) => ({ status: 200, body: { url: (await this.needKite().loginUrl(p!.username)).url } }),
       },
@@ -179,6 +215,11 @@ export class ControlApi {
     this.control({ action: 'broker-token', broker: 'kite', accessToken: session.accessToken });
     await this.need().audit(user, 'broker.kite.login', { kiteUser: session.userId }, ip);
     return { status: 200, body: { broker: 'kite', userId: session.userId, loginTime: session.loginTime } };
+  }
+
+  private needRecords(): TradingRecords {
+    if (!this.records) throw new AuthError(503, 'records_unavailable', 'positions, orders and P&L are read from PostgreSQL: set DATABASE_URL');
+    return this.records;
   }
 
   private needKite(): KiteSessions {

@@ -61,7 +61,11 @@ export class EngineView {
       cash: r('cash'),
       realisedPnl: r('realisedPnl'),
       openPositions: r('openPositions'),
-      counters: { orders: r('orders'), fills: r('fills'), rejects: r('rejects'), refusedByCircuit: r('refusedByCircuit'), unsized: r('unsized'), trips: r('trips') },
+      riskLevel: (['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const)[r('riskLevel')] ?? 'LOW',
+      counters: {
+        orders: r('orders'), fills: r('fills'), rejects: r('rejects'), refusedByCircuit: r('refusedByCircuit'), refusedByBroker: r('refusedByBroker'),
+        refusedByRiskLevel: r('refusedByRiskLevel'), refusedByOptionRules: r('refusedByOptionRules'), unsized: r('unsized'), trips: r('trips'),
+      },
       limits: this.plan.config.risk,
     };
   }

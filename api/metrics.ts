@@ -124,6 +124,9 @@ export function renderMetrics(view: EngineView): string {
   brokerMetric('tickring_broker_authenticated', 'authenticated', 'gauge', '1 when the broker accepted our credentials last time (paper: always).');
   brokerMetric('tickring_broker_open_orders', 'openOrders', 'gauge', 'Orders at the broker not yet final.');
   brokerMetric('tickring_broker_problems_total', 'problems', 'counter', 'Unanswered placements, failed polls or cancels, token troubles.');
+  riskGauge('tickring_entries_refused_by_risk_level_total', 'refusedByRiskLevel', 'counter', 'Entries whose RiskLevel (regime, exposure, concentration, drawdown) was CRITICAL.');
+  riskGauge('tickring_entries_refused_by_option_rules_total', 'refusedByOptionRules', 'counter', 'Option entries outside NSE hours, after the cut-off, or barred on the expiry day.');
+  riskGauge('tickring_risk_level', 'riskLevel', 'gauge', 'RiskLevel of the last entry assessed: 0 low, 1 medium, 2 high, 3 critical.');
   riskGauge('tickring_entries_refused_by_broker_total', 'refusedByBroker', 'counter', 'Entries refused while the broker was not authenticated or not reconciled.');
 
   // persistence (store thread)

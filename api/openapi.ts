@@ -114,9 +114,10 @@ export const OPENAPI = {
         responses: {
           '200': json({
             type: 'object',
-            required: ['circuit', 'killSwitch', 'equity', 'cash', 'realisedPnl', 'openPositions', 'counters', 'limits'],
+            required: ['circuit', 'killSwitch', 'equity', 'cash', 'realisedPnl', 'openPositions', 'riskLevel', 'counters', 'limits'],
             properties: {
               circuit: { enum: ['CLOSED', 'OPEN', 'HALF_OPEN'] },
+              riskLevel: { enum: ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'], description: 'of the last entry assessed' },
               killSwitch: { type: 'boolean' },
               equity: { type: 'number' },
               cash: { type: 'number' },
@@ -124,7 +125,7 @@ export const OPENAPI = {
               openPositions: { type: 'integer', minimum: 0 },
               counters: {
                 type: 'object',
-                required: ['orders', 'fills', 'rejects', 'refusedByCircuit', 'unsized', 'trips'],
+                required: ['orders', 'fills', 'rejects', 'refusedByCircuit', 'refusedByBroker', 'refusedByRiskLevel', 'refusedByOptionRules', 'unsized', 'trips'],
                 additionalProperties: { type: 'integer', minimum: 0 },
               },
               limits: {
@@ -207,6 +208,34 @@ export const OPENAPI = {
         security: bearer,
         parameters: [{ name: 'username', in: 'path', required: true, schema: { type: 'string' }, example: 'ops' }],
         responses: { '200': json({ type: 'object', required: ['user', 'revokedRefreshTokens'] }, 'revoked'), ...errors(401, 403, 503) },
+      },
+    },
+    '/positions': {
+      get: {
+        summary: 'Open positions at the broker as stored (viewer); ?all=true includes flat ones',
+        security: bearer,
+        parameters: [{ name: 'all', in: 'query', required: false, schema: { enum: ['true', 'false'] } }],
+        responses: { '200': json({ type: 'object', required: ['broker', 'positions'], properties: { positions: { type: 'array', items: { type: 'object', required: ['exchange', 'symbol', 'qty', 'avgPrice', 'realisedPnl', 'updatedAt'] } } } }, 'positions'), ...errors(400, 401, 503) },
+      },
+    },
+    '/orders': {
+      get: {
+        summary: 'Orders, newest first (viewer): ?state=open|final|all, ?limit=1..1000, ?symbol=',
+        security: bearer,
+        parameters: [
+          { name: 'state', in: 'query', required: false, schema: { enum: ['open', 'final', 'all'] } },
+          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+          { name: 'symbol', in: 'query', required: false, schema: { type: 'string' } },
+        ],
+        responses: { '200': json({ type: 'object', required: ['broker', 'orders'], properties: { orders: { type: 'array', items: { type: 'object', required: ['clientOrderId', 'state', 'qty', 'filledQty', 'createdAt'] } } } }, 'orders'), ...errors(400, 401, 503) },
+      },
+    },
+    '/pnl': {
+      get: {
+        summary: 'P&L (viewer): live equity and realised P&L, and the stored daily P&L of the last ?days=1..366',
+        security: bearer,
+        parameters: [{ name: 'days', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 366 } }],
+        responses: { '200': json({ type: 'object', required: ['broker', 'live', 'days'] }, 'P&L'), ...errors(400, 401, 503) },
       },
     },
     '/control/strategies': {

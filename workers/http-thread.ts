@@ -12,6 +12,8 @@ import postgres from 'postgres';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { KiteSessions } from '../engine/brokers/kite/kite-session.js';
+import { TradingRecords } from '../engine/persistence/trading-records.js';
+import { sqlDatabase } from '../engine/persistence/database.js';
 import { threadKit } from './thread-kit.js';
 import { closeApp } from './uws-close.js';
 
@@ -32,7 +34,8 @@ const kiteSessions =
   redis && kiteConfig.apiKey && kiteConfig.apiSecret
     ? new KiteSessions({ apiKey: kiteConfig.apiKey, apiSecret: kiteConfig.apiSecret, restUrl: kiteConfig.restUrl, loginUrl: kiteConfig.loginUrl, redisPrefix: authConfig.redisPrefix }, redis)
     : null;
-const api = new ControlApi(view, authService, (a) => kit.send({ type: 'control-request', ...a }), log, kiteSessions);
+const records = sql ? new TradingRecords(sqlDatabase(sql), plan.config.broker.name) : null;
+const api = new ControlApi(view, authService, (a) => kit.send({ type: 'control-request', ...a }), log, kiteSessions, records);
 
 function answer(res: uWS.HttpResponse, r: ApiResponse): void {
   res.cork(() => {
@@ -132,6 +135,9 @@ const app = uWS
   .any('/admin/*', apiRoute)
   .any('/control/*', apiRoute)
   .any('/broker/*', apiRoute)
+  .any('/positions', apiRoute)
+  .any('/orders', apiRoute)
+  .any('/pnl', apiRoute)
   .any('/*', (res, req) => json(res, '404 Not Found', { error: 'not_found', message: `no route ${req.getMethod().toUpperCase()} ${req.getUrl()}` }))
   .listen(plan.config.http.host, plan.config.http.port, (token) => {
     if (!token) {

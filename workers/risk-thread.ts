@@ -92,6 +92,7 @@ const execution = new Execution(
   {
     riskPerTradePct: riskConfig.riskPerTradePct, maxLeverage: riskConfig.maxLeverage, circuit: riskConfig.circuit, paper,
     broker: (onEvent) => client.make(onEvent), brokerReady: () => client.reconciled === 1 && client.authenticated(),
+    regimeOf: regimeState, riskLevels: riskConfig.levels, options: riskConfig.options,
   },
   sizeMultiplierOf,
   (t) => {
@@ -147,7 +148,7 @@ const decide = (i: Readonly<OrderIntent>) => {
   if (inst) store(decisionRow(i, inst, nowMs)); // after the order went out: recording is not on the order path
 };
 const riskSlots = Object.fromEntries(
-  ['orders', 'fills', 'rejects', 'refusedByCircuit', 'refusedByBroker', 'unsized', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips', 'storeBacklog', 'storeSignalsDropped']
+  ['orders', 'fills', 'rejects', 'refusedByCircuit', 'refusedByBroker', 'refusedByRiskLevel', 'refusedByOptionRules', 'riskLevel', 'unsized', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips', 'storeBacklog', 'storeSignalsDropped']
     .map((k) => [k, status.slot(`risk.${k}`)]),
 );
 const CIRCUIT_CODE = { CLOSED: 0, OPEN: 1, HALF_OPEN: 2 } as const;
@@ -177,6 +178,9 @@ function housekeeping(nowMs: number): void {
   status.set(riskSlots.rejects, c.rejects);
   status.set(riskSlots.refusedByCircuit, c.refusedByCircuit);
   status.set(riskSlots.refusedByBroker, c.refusedByBroker);
+  status.set(riskSlots.refusedByRiskLevel, c.refusedByRiskLevel);
+  status.set(riskSlots.refusedByOptionRules, c.refusedByOptionRules);
+  status.set(riskSlots.riskLevel, execution.lastRiskLevel);
   const problems = client.problems();
   status.set(brokerSlots.authenticated, client.authenticated() ? 1 : 0);
   status.set(brokerSlots.reconciled, client.reconciled);

@@ -95,6 +95,12 @@ const binanceFeedConfig = z
   })
   .strict();
 
+/** Lower bounds of MEDIUM, HIGH and CRITICAL, increasing. */
+const thresholds = z
+  .tuple([z.number().min(0), z.number().min(0), z.number().min(0)])
+  .refine(([m, h, c]) => m <= h && h <= c, 'thresholds must be increasing: [medium, high, critical]');
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM (IST)');
+
 export const configSchema = z
   .object({
     http: z.object({ host: z.string().default('0.0.0.0'), port: port.default(8080) }).strict().default({ host: '0.0.0.0', port: 8080 }),
@@ -187,6 +193,27 @@ export const configSchema = z
         riskPerTradePct: z.number().positive().max(10).default(0.5),
         /** Notional of one entry at most equity x this; a tight stop must not size a position many times the account. */
         maxLeverage: z.number().positive().max(20).default(1),
+        /** The position-opening RiskLevel: lower bounds of MEDIUM, HIGH and CRITICAL per factor, and the size factor at LOW, MEDIUM, HIGH. */
+        levels: z
+          .object({
+            exposure: thresholds.default([0.5, 0.8, 1]),
+            concentration: thresholds.default([0.25, 0.5, 0.8]),
+            drawdownPct: thresholds.default([1, 2.5, 4]),
+            sizeFactors: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1), z.number().min(0).max(1)]).default([1, 0.75, 0.5]),
+          })
+          .strict()
+          .default({ exposure: [0.5, 0.8, 1], concentration: [0.25, 0.5, 0.8], drawdownPct: [1, 2.5, 4], sizeFactors: [1, 0.75, 0.5] }),
+        /** Options (CE, PE, CALL, PUT in the instrument registry): entered only in NSE hours, before the cut-off (IST). */
+        options: z
+          .object({
+            cutoff: hhmm.default('15:00'),
+            expiryDay: z
+              .object({ allowEntries: z.boolean().default(true), cutoff: hhmm.default('13:30'), sizeFactor: z.number().min(0).max(1).default(0.5) })
+              .strict()
+              .default({ allowEntries: true, cutoff: '13:30', sizeFactor: 0.5 }),
+          })
+          .strict()
+          .default({ cutoff: '15:00', expiryDay: { allowEntries: true, cutoff: '13:30', sizeFactor: 0.5 } }),
         circuit: z
           .object({
             dailyLossPct: z.number().positive().default(5),
@@ -206,6 +233,8 @@ export const configSchema = z
       .default({
         riskPerTradePct: 0.5,
         maxLeverage: 1,
+        levels: { exposure: [0.5, 0.8, 1], concentration: [0.25, 0.5, 0.8], drawdownPct: [1, 2.5, 4], sizeFactors: [1, 0.75, 0.5] },
+        options: { cutoff: '15:00', expiryDay: { allowEntries: true, cutoff: '13:30', sizeFactor: 0.5 } },
         circuit: { dailyLossPct: 5, drawdownPct: 2, drawdownWindowMs: 15 * 60_000, maxOpenPositions: 10, brokerErrors: 5, brokerErrorWindowMs: 60_000, cooldownMs: 5 * 60_000, probeSizeFraction: 0.25, probesToClose: 3 },
       }),
     /** Zerodha Kite Connect, shared by the Kite Ticker feed and the daily login. */

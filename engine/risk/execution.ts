@@ -4,6 +4,8 @@ import { PaperBroker, type PaperBrokerOptions } from '../brokers/paper/paper-bro
 import type { Broker, BrokerEvent } from '../brokers/broker.js';
 import type { InstrumentInfo } from '../instruments/registry.js';
 import { Decision, type OrderIntent } from '../orchestrator/orchestrator.js';
+import { assessRisk, RiskLevel, type RiskLevelOptions } from './risk-level.js';
+import { DEFAULT_OPTION_RULES, OptionRules, type OptionRulesOptions } from './option-rules.js';
 import { CircuitBreaker, CircuitState, type CircuitOptions, type Trip } from './circuit-breaker.js';
 
 /**
@@ -14,7 +16,9 @@ import { CircuitBreaker, CircuitState, type CircuitOptions, type Trip } from './
  * still working, stays within `maxLeverage` x equity (a tight stop alone
  * would size a position many times the account), times the
  * circuit breaker's size factor (reduced probes when HALF_OPEN) and the
- * regime detector's size multiplier, rounded
+ * regime detector's size multiplier, then by the RiskLevel of the entry
+ * (regime, exposure, concentration, drawdown: CRITICAL refuses it) and the
+ * option rules (NSE hours, cut-off, expiry day), rounded
  * down to the instrument's lot; no stop, no size, no order. An exit flattens
  * the instrument. The circuit breaker sees equity, open positions, regimes
  * and broker results; the kill switch cancels every open order, flattens
@@ -29,6 +33,10 @@ export interface ExecutionOptions {
   broker?: (onEvent: (e: BrokerEvent) => void) => Broker;
   /** Whether the broker may take entries (a venue: credentials checked and reconciled); exits always go. */
   brokerReady?: () => boolean;
+  /** The regime detector's view of an instrument, for the RiskLevel (null: none). */
+  regimeOf?: (instrumentId: number) => { regime: number; blackSwan: boolean } | null;
+  riskLevels?: RiskLevelOptions;
+  options?: OptionRulesOptions;
 }
 
 export interface ExecutionCounters {
@@ -38,6 +46,10 @@ export interface ExecutionCounters {
   refusedByCircuit: number;
   /** Entries refused because the broker was not ready (credentials or reconciliation pending). */
   refusedByBroker: number;
+  /** Entries whose RiskLevel was CRITICAL. */
+  refusedByRiskLevel: number;
+  /** Option entries outside NSE hours, after the cut-off, or barred on the expiry day. */
+  refusedByOptionRules: number;
   /** Entries that sized to nothing: no stop, no leverage headroom, or less than a lot. */
   unsized: number;
   trips: number;
@@ -46,10 +58,13 @@ export interface ExecutionCounters {
 export class Execution {
   readonly broker: Broker;
   readonly breaker: CircuitBreaker;
-  readonly counters: ExecutionCounters = { orders: 0, fills: 0, rejects: 0, refusedByCircuit: 0, refusedByBroker: 0, unsized: 0, trips: 0 };
+  readonly counters: ExecutionCounters = { orders: 0, fills: 0, rejects: 0, refusedByCircuit: 0, refusedByBroker: 0, refusedByRiskLevel: 0, refusedByOptionRules: 0, unsized: 0, trips: 0 };
   killed = false;
   /** Fees on every fill so far. */
   feesPaid = 0;
+  /** The RiskLevel of the last entry assessed. */
+  lastRiskLevel = RiskLevel.Low;
+  private readonly optionRules: OptionRules;
   private seq = 0;
   private readonly probeOrders = new Set<string>();
 
@@ -67,6 +82,7 @@ export class Execution {
     /** Every broker event, after execution has acted on it (persistence records them). */
     private readonly onEvent: (e: BrokerEvent) => void = () => {},
   ) {
+    this.optionRules = new OptionRules(o.options ?? DEFAULT_OPTION_RULES);
     this.breaker = new CircuitBreaker(o.circuit, (t) => {
       this.counters.trips++;
       onTrip(t);
@@ -108,10 +124,23 @@ export class Execution {
       this.counters.refusedByCircuit++;
       return false;
     }
+    const inst = this.instruments[i.instrumentId - 1];
+    const option = this.optionRules.entry(inst, nowMs);
+    if (!option.allowed) {
+      this.counters.refusedByOptionRules++;
+      return false;
+    }
     const equity = this.broker.portfolio.equity();
     const byRisk = fixedFractionalQuantity(equity, this.o.riskPerTradePct / 100, i.price, i.stop);
-    const raw = Math.min(byRisk, this.leverageHeadroom(i, equity)) * gate.sizeFactor * this.sizeMultiplierOf(i.instrumentId);
-    const lot = this.instruments[i.instrumentId - 1]?.lotSize || 0;
+    const sized = Math.min(byRisk, this.leverageHeadroom(i, equity)) * gate.sizeFactor * this.sizeMultiplierOf(i.instrumentId) * option.sizeFactor;
+    const risk = this.assess(i, equity);
+    this.lastRiskLevel = risk.level;
+    if (risk.level === RiskLevel.Critical) {
+      this.counters.refusedByRiskLevel++;
+      return false;
+    }
+    const raw = sized * risk.sizeFactor;
+    const lot = inst?.lotSize || 0;
     const qty = lot > 0 ? Math.floor(raw / lot) * lot : raw;
     if (!(qty > 0)) {
       this.counters.unsized++;
@@ -122,6 +151,27 @@ export class Execution {
     this.broker.place({ clientOrderId: id, instrumentId: i.instrumentId, side: i.side === SignalSide.Long ? 'buy' : 'sell', type: 'market', qty }, nowMs);
     this.counters.orders++;
     return true;
+  }
+
+  /**
+   * The RiskLevel of opening a position now: the instrument's regime, and the
+   * account as it stands before the entry (gross exposure with working
+   * orders against the leverage cap, the instrument's share of equity, the
+   * drawdown from the peak). The entry's own size is bounded by the sizing
+   * and the leverage cap above; the level says how much of it to take.
+   */
+  private assess(i: Readonly<OrderIntent>, equity: number) {
+    const pf = this.broker.portfolio;
+    const held = Math.abs(pf.position(i.instrumentId) + this.broker.workingQty(i.instrumentId)) * i.price;
+    const gross = pf.grossExposure() - pf.exposure(i.instrumentId) + held;
+    const r = this.o.regimeOf?.(i.instrumentId) ?? null;
+    return assessRisk({
+      regime: r ? r.regime : NaN,
+      blackSwan: r?.blackSwan ?? false,
+      exposureShare: equity > 0 ? gross / (equity * this.o.maxLeverage) : Infinity,
+      concentration: equity > 0 ? held / equity : Infinity,
+      drawdownPct: pf.peak > 0 ? Math.max(0, ((pf.peak - equity) / pf.peak) * 100) : 0,
+    }, this.o.riskLevels);
   }
 
   /** Equity, positions and regimes to the circuit breaker (once a second is plenty). */

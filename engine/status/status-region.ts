@@ -33,7 +33,7 @@ export const STRATEGY_FIELDS = [
 ] as const;
 export const RISK_FIELDS = [
   'signals', 'ticks', 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits',
-  'orders', 'fills', 'rejects', 'refusedByCircuit', 'refusedByBroker', 'unsized', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips',
+  'orders', 'fills', 'rejects', 'refusedByCircuit', 'refusedByBroker', 'refusedByRiskLevel', 'refusedByOptionRules', 'riskLevel', 'unsized', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips',
   'storeBacklog', // records waiting in the risk thread for room on the full store ring (never dropped)
   'storeSignalsDropped', // signals not recorded because the store ring was full (orders, fills and risk events wait instead)
 ] as const;
