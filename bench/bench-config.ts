@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../engine/config/load.js';
 import type { Config } from '../engine/config/schema.js';
+import { createLogger } from '../engine/log.js';
+import { StoreState } from '../engine/status/status-region.js';
+import { startEngine, type RunningEngine } from '../workers/engine-runner.js';
 
 let dataDir: string | null = null;
 
@@ -17,5 +20,25 @@ export function benchConfig(env: Record<string, string> = {}): Config {
     dataDir = dir;
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   }
-  return loadConfig({ TICKRING_HTTP_PORT: '0', TICKRING_LOG_LEVEL: 'warn', TICKRING_DATA_DIR: dataDir, ...env }, '');
+  // DATABASE_URL, when set, benches the engine on that PostgreSQL server instead of the embedded one
+  const storage = process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {};
+  return loadConfig({ TICKRING_HTTP_PORT: '0', TICKRING_LOG_LEVEL: 'warn', TICKRING_DATA_DIR: dataDir, ...storage, ...env }, '');
+}
+
+/**
+ * Starts the engine and waits until its storage is up (embedded PostgreSQL
+ * takes a few seconds of CPU to start): benches measure the engine running,
+ * not booting.
+ */
+export async function startBenchEngine(config: Config): Promise<RunningEngine> {
+  const engine = await startEngine(config, createLogger('warn', 'bench'));
+  const state = engine.status.slot('store.state');
+  for (const deadline = Date.now() + 60_000; engine.status.get(state) !== StoreState.Writing; ) {
+    if (Date.now() > deadline) {
+      await engine.stop();
+      throw new Error('the engine storage did not come up within 60 s');
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return engine;
 }

@@ -1,10 +1,9 @@
 import * as hdr from 'hdr-histogram-js';
 import { RingObserver } from '../native-free-ringbuffer/index.js';
-import { benchConfig } from './bench-config.js';
-import { createLogger } from '../engine/log.js';
+import { benchConfig, startBenchEngine } from './bench-config.js';
 import { bucketHigh, bucketLow, BUCKETS } from '../engine/status/latency-histogram.js';
 import type { StatusRegion } from '../engine/status/status-region.js';
-import { startEngine, type RunningEngine } from '../workers/engine-runner.js';
+import type { RunningEngine } from '../workers/engine-runner.js';
 import type { BenchRow } from './table.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -15,7 +14,7 @@ async function engineAt(rate: number): Promise<RunningEngine> {
   config.feeds.publishers.enabled = false;
   // every tick gives a signal, so every tick is a latency sample
   config.strategies = [{ name: 'latency-probe', id: 'latency-probe', params: { every: 1 } }];
-  return startEngine(config, createLogger('warn', 'bench'));
+  return startBenchEngine(config);
 }
 
 /** HDR histogram (hdr-histogram-js) of what a shared histogram recorded between two snapshots. */
@@ -93,7 +92,7 @@ export async function engineOrders(quick: boolean, progress: (s: string) => void
   // the order path, not its P&L, is measured, so loss limits must not trip.
   config.paper = { ...config.paper, takerFeeBps: 0, makerFeeBps: 0, slippageBps: 0 };
   config.risk.circuit = { ...config.risk.circuit, dailyLossPct: 100, drawdownPct: 100 };
-  const engine = await startEngine(config, createLogger('warn', 'bench'));
+  const engine = await startBenchEngine(config);
   try {
     await sleep(1000);
     const keys = ['signal_to_order', 'tick_to_order'];

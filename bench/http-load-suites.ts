@@ -1,10 +1,9 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as hdr from 'hdr-histogram-js';
-import { benchConfig } from './bench-config.js';
-import { createLogger } from '../engine/log.js';
+import { benchConfig, startBenchEngine } from './bench-config.js';
 import { bucketHigh, bucketLow, BUCKETS } from '../engine/status/latency-histogram.js';
-import { startEngine, type RunningEngine } from '../workers/engine-runner.js';
+import type { RunningEngine } from '../workers/engine-runner.js';
 import type { BenchRow } from './table.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,7 +44,7 @@ export async function httpLoad(quick: boolean, progress: (s: string) => void): P
   config.feeds.simulator.ticksPerSecond = 10_000;
   config.feeds.publishers.enabled = false;
   config.strategies = [{ name: 'latency-probe', id: 'latency-probe', params: { every: 1 } }];
-  const engine = await startEngine(config, createLogger('warn', 'bench'));
+  const engine = await startBenchEngine(config);
   const rows: BenchRow[] = [];
   try {
     await sleep(1000);

@@ -5,11 +5,9 @@ import WebSocket from 'ws';
 import { pack } from 'msgpackr';
 import { emptyTick } from '../native-free-ringbuffer/index.js';
 import { Clock, createClockAnchor } from '../engine/clock.js';
-import { benchConfig } from './bench-config.js';
-import { createLogger } from '../engine/log.js';
+import { benchConfig, startBenchEngine } from './bench-config.js';
 import { InstrumentRegistry, parseBinanceExchangeInfo } from '../engine/instruments/registry.js';
 import { BinanceNormalizer } from '../engine/feeds/binance/binance-normalizer.js';
-import { startEngine } from '../workers/engine-runner.js';
 import { dropped } from './engine-suites.js';
 import type { BenchRow } from './table.js';
 
@@ -48,7 +46,7 @@ async function publishers(quick: boolean, progress: (s: string) => void): Promis
   const config = benchConfig({ TICKRING_INGEST_PORT: '0' });
   config.feeds.simulator.enabled = false;
   config.ingest.staleAfterMs = 60_000;
-  const engine = await startEngine(config, createLogger('warn', 'bench'));
+  const engine = await startBenchEngine(config);
   const rows: BenchRow[] = [];
   const seconds = quick ? 2 : 8;
   try {

@@ -40,8 +40,11 @@ const signal = emptySignal();
 const outbox = new StoreOutbox(new RingWriter(plan.storeRing));
 const store = (r: PendingRow) => outbox.row(r);
 const instrument = (id: number) => plan.instruments[id - 1];
-// the latency probe signals on every tick for the benches: diagnostics, not evidence
-const recordSignalsOf = plan.config.strategies.map((s) => plan.config.storage.recordSignals && s.name !== 'latency-probe');
+// the latency probe signals on every tick for the benches: diagnostics, not evidence (its orders and fills are recorded)
+const diagnostic = plan.config.strategies.map((s) => s.name === 'latency-probe');
+const recordSignalsOf = diagnostic.map((d) => plan.config.storage.recordSignals && !d);
+/** Strategy-id bits (id = index + 1) of the strategies whose decisions are evidence. */
+const evidenceMask = diagnostic.reduce((m, d, k) => (d ? m : m | (1 << (k + 1))), 0);
 const client = brokerClient(plan, log);
 const BROKER = plan.config.broker.name;
 function onBrokerEvent(e: BrokerEvent): void {
@@ -145,7 +148,8 @@ const decide = (i: Readonly<OrderIntent>) => {
     tickToOrder.record(sent - i.tickRecvTs);
   }
   const inst = instrument(i.instrumentId);
-  if (inst) store(decisionRow(i, inst, nowMs)); // after the order went out: recording is not on the order path
+  // after the order went out: recording is not on the order path
+  if (inst && (i.strategies & evidenceMask) !== 0) store(decisionRow(i, inst, nowMs));
 };
 const riskSlots = Object.fromEntries(
   ['orders', 'fills', 'rejects', 'refusedByCircuit', 'refusedByBroker', 'refusedByRiskLevel', 'refusedByOptionRules', 'riskLevel', 'unsized', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips', 'storeBacklog', 'storeSignalsDropped']
