@@ -92,13 +92,16 @@ export async function engineOrders(quick: boolean, progress: (s: string) => void
   // the order path, not its P&L, is measured, so loss limits must not trip.
   config.paper = { ...config.paper, takerFeeBps: 0, makerFeeBps: 0, slippageBps: 0 };
   config.risk.circuit = { ...config.risk.circuit, dailyLossPct: 100, drawdownPct: 100 };
+  // entries of about a tenth of equity (0.02% at risk over a 20 bps stop), so the book stays below the
+  // RiskLevel's exposure and concentration bounds and orders keep flowing
+  config.risk.riskPerTradePct = 0.02;
   const engine = await startBenchEngine(config);
   try {
     await sleep(1000);
     const keys = ['signal_to_order', 'tick_to_order'];
     const before = keys.map((k) => engine.status.histogram(k).snapshot());
     // what became of the probe's signals: orders, or decided against (and why)
-    const counts = ['orders', 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits', 'refusedByCircuit', 'unsized', 'trips'];
+    const counts = ['orders', 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits', 'refusedByCircuit', 'refusedByRiskLevel', 'unsized', 'trips'];
     const counts0 = counts.map((k) => engine.status.read(`risk.${k}`));
     await sleep(window);
     const after = keys.map((k) => engine.status.histogram(k).snapshot());

@@ -15,7 +15,7 @@ import { Execution } from '../engine/risk/execution.js';
 import { runConsumerLoop } from './consumer-loop.js';
 import { RingWriter } from '../native-free-ringbuffer/index.js';
 import { StoreOutbox } from './store-outbox.js';
-import { decisionRow, fillRow, orderRow, type PendingRow } from '../engine/persistence/store-rows.js';
+import { decisionRow, type PendingRow } from '../engine/persistence/store-rows.js';
 import type { BrokerEvent } from '../engine/brokers/broker.js';
 import { brokerClient } from './broker-client.js';
 import { BROKER_FIELDS, BrokerKind } from '../engine/status/status-region.js';
@@ -48,13 +48,12 @@ const evidenceMask = diagnostic.reduce((m, d, k) => (d ? m : m | (1 << (k + 1)))
 const client = brokerClient(plan, log);
 const BROKER = plan.config.broker.name;
 function onBrokerEvent(e: BrokerEvent): void {
-  const i = instrument(e.order.instrumentId);
-  if (e.fill) store(fillRow(e.order, e.fill, i));
-  store(orderRow(e.order, BROKER, i, execution.broker.venueOrderId(e.order.clientOrderId)));
-  if (e.fill && i) {
+  if (e.fill) outbox.fill(e.order, e.fill);
+  outbox.order(e.order, execution.broker.venueOrderId(e.order.clientOrderId));
+  if (e.fill) {
     const pf = execution.broker.portfolio;
     const id = e.order.instrumentId;
-    store({ t: 'position', broker: BROKER, exchange: i.exchange, symbol: i.symbol, qty: pf.position(id), avgPrice: pf.averagePrice(id) || null, realisedPnl: pf.realisedOf(id), at: e.fill.at });
+    outbox.position(id, pf.position(id), pf.averagePrice(id), pf.realisedOf(id), e.fill.at);
   }
 }
 
@@ -111,16 +110,15 @@ function onReconciled(r: Reconciliation): void {
   const nowMs = clock.toEpochMs(clock.now());
   let fills = 0;
   for (const { order, fills: list } of r.orders) {
-    const i = instrument(order.instrumentId);
-    for (const f of list) store(fillRow(order, f, i));
+    for (const f of list) outbox.fill(order, f);
     fills += list.length;
-    store(orderRow(order, BROKER, i, execution.broker.venueOrderId(order.clientOrderId)));
+    outbox.order(order, execution.broker.venueOrderId(order.clientOrderId));
   }
   const pf = execution.broker.portfolio;
   for (const p of r.positions) {
-    const i = instrument(p.instrumentId);
-    if (i) store({ t: 'position', broker: BROKER, exchange: i.exchange, symbol: i.symbol, qty: pf.position(p.instrumentId), avgPrice: pf.averagePrice(p.instrumentId) || null, realisedPnl: pf.realisedOf(p.instrumentId), at: nowMs });
+    if (p.instrumentId > 0) outbox.position(p.instrumentId, pf.position(p.instrumentId), pf.averagePrice(p.instrumentId), pf.realisedOf(p.instrumentId), nowMs);
   }
+  outbox.pump();
   const adopted = r.orders.filter((o) => o.adopted).length;
   const detail = {
     positions: r.positions.map((p) => ({ symbol: p.symbol, qty: p.qty, avgPrice: Number.isFinite(p.avgPrice) ? p.avgPrice : null, known: p.instrumentId > 0 })),

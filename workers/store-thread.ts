@@ -6,6 +6,8 @@
  * and spills to the fsync'd journal while the database is away.
  */
 import path from 'node:path';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { emptySignal, RingReader } from '../native-free-ringbuffer/index.js';
 import { embeddedDatabase, isPostgresNullSocketWrite, postgresDatabase, type Database } from '../engine/persistence/database.js';
 import { Journal } from '../engine/persistence/journal.js';
@@ -17,7 +19,8 @@ import { StoreBackend, STORE_FIELDS, StoreState } from '../engine/status/status-
 import { threadKit } from './thread-kit.js';
 import { readEnvelope } from './store-outbox.js';
 
-const POLL_MS = 2;
+/** The ring is read this often (rows are not urgent: they wait for the next batch anyway). */
+const POLL_MS = 20;
 const kit = threadKit();
 const { plan, clock, status, log } = kit;
 const cfg = plan.config.storage;
@@ -29,6 +32,16 @@ process.on('uncaughtException', (err) => {
   log.fatal({ err: err.message, stack: err.stack }, 'store thread crashed');
   process.exit(1);
 });
+
+// Persistence is background work: on Linux each thread is a task with its own nice value, so this
+// thread alone is made the lowest priority and its batch writes never preempt the trading threads.
+try {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  setPriority(tid, 19);
+  log.debug({ tid }, 'store thread runs at nice 19');
+} catch (e) {
+  log.debug({ err: (e as Error).message }, 'store thread priority unchanged (not Linux?)');
+}
 
 const journal = await Journal.open(path.join(cfg.dataDir, 'journal', 'store.journal'));
 if (journal.tornAtOpen) log.warn({ file: journal.file }, 'journal ended in a torn record (a crash mid-append): cut off; everything before it replays');
@@ -75,7 +88,7 @@ function drainRing(): void {
       const off = ring.slot(i);
       const seq = ring.seqAt(off);
       try {
-        const r = readEnvelope(ring, off, signal);
+        const r = readEnvelope(ring, off, signal, plan.instruments, plan.config.broker.name);
         if (r === 'signal') {
           const inst = plan.instruments[signal.instrumentId - 1];
           if (inst) queue.enqueue({ ...signalRow(signal, strategyNames[signal.strategyId - 1] ?? `#${signal.strategyId}`, inst, (ns) => clock.toEpochMs(ns)), run: plan.runId, seq });

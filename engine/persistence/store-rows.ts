@@ -2,7 +2,6 @@ import { SignalSide, type Signal } from '../../native-free-ringbuffer/index.js';
 import { Quality } from '../analytics/signal-scorer.js';
 import type { InstrumentInfo } from '../instruments/registry.js';
 import { Decision, type OrderIntent } from '../orchestrator/orchestrator.js';
-import type { Fill, Order } from '../orders/order.js';
 
 /**
  * The rows the engine stores, as they travel from the risk thread to the
@@ -133,20 +132,5 @@ export function decisionRow(d: Readonly<OrderIntent>, i: InstrumentInfo, atMs: n
   return {
     t: 'decision', at: atMs, exchange: i.exchange, symbol: i.symbol, decision: DECISIONS[d.decision], side: sideName(d.side),
     score: d.score, quality: Quality[d.quality], strategies: d.strategies, reasons: d.reasons, opposingReasons: d.opposingReasons,
-  };
-}
-
-export function orderRow(o: Readonly<Order>, broker: string, i: InstrumentInfo | undefined, brokerOrderId: string | null = null): Unkeyed<OrderRow> {
-  return {
-    t: 'order', broker, clientOrderId: o.clientOrderId, brokerOrderId, exchange: i?.exchange ?? '?', symbol: i?.symbol ?? `#${o.instrumentId}`,
-    side: o.side, type: o.type, qty: o.qty, limitPrice: o.limitPrice ?? null, state: o.state, filledQty: o.filledQty,
-    avgPrice: finite(o.avgPrice), fees: o.fees, rejectReason: o.rejectReason, createdAt: o.createdAt, updatedAt: o.updatedAt,
-  };
-}
-
-export function fillRow(o: Readonly<Order>, f: Readonly<Fill>, i: InstrumentInfo | undefined): Unkeyed<FillRow> {
-  return {
-    t: 'fill', tradeId: f.tradeId, clientOrderId: o.clientOrderId, at: f.at, exchange: i?.exchange ?? '?', symbol: i?.symbol ?? `#${o.instrumentId}`,
-    side: o.side, qty: f.qty, price: f.price, fee: f.fee,
   };
 }

@@ -25,7 +25,7 @@ export interface WriteBehindOptions {
   writeTimeoutMs: number;
 }
 
-export const DEFAULT_WRITE_BEHIND: WriteBehindOptions = { batchRows: 2000, flushMs: 20, retryMs: 1000, writeTimeoutMs: 5000 };
+export const DEFAULT_WRITE_BEHIND: WriteBehindOptions = { batchRows: 2000, flushMs: 250, retryMs: 1000, writeTimeoutMs: 5000 };
 
 export interface WriteBehindStats {
   state: StoreState;

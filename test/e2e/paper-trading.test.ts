@@ -54,8 +54,9 @@ describe('paper trading end to end', () => {
         SELECT p.symbol, p.qty, (SELECT sum(CASE WHEN side = 'buy' THEN qty ELSE -qty END) FROM fills f WHERE f.symbol = p.symbol) AS net FROM positions p`;
       expect(positions.length).toBeGreaterThan(0);
       for (const p of positions) expect(p.qty).toBeCloseTo(p.net, 9);
-      const [{ n }] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM decisions WHERE decision = 'INTENT'`;
-      expect(n).toBeGreaterThanOrEqual(3);
+      // the latency probe is a diagnostic: its signals and decisions are not evidence and are not stored (its orders and fills are)
+      const [{ n }] = await sql<{ n: number }[]>`SELECT (SELECT count(*) FROM decisions) + (SELECT count(*) FROM signals) AS n`;
+      expect(Number(n)).toBe(0);
       const [{ states }] = await sql<{ states: string[] }[]>`SELECT array_agg(DISTINCT state) AS states FROM orders`;
       expect(states.every((s) => ['ACKNOWLEDGED', 'PARTIALLY_FILLED', 'FILLED', 'CANCELLED'].includes(s))).toBe(true);
       expect((await sql`SELECT 1 FROM instruments WHERE symbol = 'BTCUSDT'`).length).toBe(1);

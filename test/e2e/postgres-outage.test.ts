@@ -19,6 +19,8 @@ describe('PostgreSQL stopped for 30 s while trading (pg_ctlcluster stop/start)',
       feeds: { simulator: { ticksPerSecond: 2000 }, publishers: { enabled: false } },
       strategies: [{ name: 'latency-probe', params: { every: 150, stopBps: 20, conviction: 0.9 } }],
       storage: { retryMs: 300, writeTimeoutMs: 2000 },
+      // entries of about a tenth of equity keep the book below the RiskLevel's bounds: orders flow all through
+      risk: { riskPerTradePct: 0.02, circuit: { dailyLossPct: 100, drawdownPct: 100 } },
     }, { DATABASE_URL: cluster.url });
     const e = engine;
     const db = async () => (await e.get('/health/db')).body;

@@ -68,6 +68,17 @@ describe('Binance normaliser on recorded streams', () => {
     expect(Array.from(n.rejected)).toEqual([1, 1, 1, 3]);
   });
 
+  it('refuses a quote whose numbers overflow to Infinity (found by the fuzz below: "7e6120")', () => {
+    const n = new BinanceNormalizer(registry('BINANCE_FUTURES'), clock, 'futures', 3, emptyTick());
+    const ticks: Tick[] = [];
+    const quote = (a: string, A = '297') => `{"stream":"sushiusdt@bookTicker","data":{"e":"bookTicker","u":1,"s":"SUSHIUSDT","b":"7.6110","B":"2","a":"${a}","A":"${A}","T":1,"E":1}}`;
+    n.onMessage(quote('7e6120'), (t) => ticks.push({ ...t }));
+    n.onMessage(quote('7.6120', '1e400'), (t) => ticks.push({ ...t }));
+    expect(ticks).toEqual([]);
+    n.onMessage(quote('7.6120'), (t) => ticks.push({ ...t }));
+    expect(ticks.map((t) => t.ask)).toEqual([7.612]);
+  });
+
   it('fuzz: mutated real messages never throw and never yield an invalid tick', () => {
     const n = new BinanceNormalizer(registry('BINANCE_FUTURES'), clock, 'futures', 3, emptyTick());
     const lines = readFileSync(sharedData('binance-recorded/BINANCE_FUTURES.ws.1.0'), 'utf8').split('\n').slice(1, 200).filter(Boolean).map((l) => l.slice(l.indexOf(': ') + 2));

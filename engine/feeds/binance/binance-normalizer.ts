@@ -75,7 +75,10 @@ export class BinanceNormalizer {
       const ask = Number(d.a);
       const bidQty = Number(d.B);
       const askQty = Number(d.A);
-      if (!(bid >= 0) || !(ask > 0) || !(bidQty >= 0) || !(askQty >= 0) || bid > ask) return this.reject('bad_number');
+      // "7e6120" parses to Infinity: a corrupt quote is refused, never passed on
+      if (!(bid >= 0) || !(ask > 0) || !(bidQty >= 0) || !(askQty >= 0) || bid > ask || ask === Infinity || bidQty === Infinity || askQty === Infinity) {
+        return this.reject('bad_number');
+      }
       this.base(t, id, recvTs, typeof d.E === 'number' ? this.clock.fromEpochMs(d.E) : NaN);
       this.quote(t, id, bid, ask, bidQty, askQty);
       t.feedSeq = Number(d.u);
