@@ -63,6 +63,24 @@ export function brokerClient(plan: EnginePlan, log: Logger): BrokerClient {
   let broker: VenueBroker | null = null;
   let poll: NodeJS.Timeout | null = null;
   let retry: NodeJS.Timeout | null = null;
+  let reconciledListener: (r: Reconciliation) => void = () => {};
+  // this engine's client order ids: run id (12) + incarnation (2) + sequence (1-6), base 36
+  const ours = (id: string) => /^[0-9a-z]{15,20}$/.test(id);
+  /** Credential check, then reconciliation, then polling; retried with backoff until it works. */
+  const attempt = async (n: number): Promise<void> => {
+    try {
+      await venue.checkAuth();
+      const r = await broker!.reconcile(ours);
+      client.reconciled = 1;
+      reconciledListener(r);
+      poll = setInterval(() => void broker!.poll(), cfg.pollMs);
+    } catch (e) {
+      client.reconciled = -1;
+      const wait = Math.min(30_000, 1000 * 2 ** Math.min(n, 5));
+      log.error({ err: (e as Error).message, retryInMs: wait }, `${venue.name}: credential check or reconciliation failed; entries wait for it`);
+      retry = setTimeout(() => void attempt(n + 1), wait);
+    }
+  };
   const client: BrokerClient = {
     kind: cfg.name === 'kite' ? BrokerKind.Kite : BrokerKind.Binance,
     reconciled: 0,
@@ -76,24 +94,15 @@ export function brokerClient(plan: EnginePlan, log: Logger): BrokerClient {
     setToken(token) {
       tokens?.set(token);
       if (venue instanceof KiteVenue) venue.setAccessToken(token);
+      // waiting to retry the credential check: with a new token, try now
+      if (client.reconciled === -1 && retry) {
+        clearTimeout(retry);
+        retry = null;
+        void attempt(0);
+      }
     },
     start(onReconciled) {
-      // this engine's client order ids: run id (12) + incarnation (2) + sequence (1-6), base 36
-      const ours = (id: string) => /^[0-9a-z]{15,20}$/.test(id);
-      const attempt = async (n: number): Promise<void> => {
-        try {
-          await venue.checkAuth();
-          const r = await broker!.reconcile(ours);
-          client.reconciled = 1;
-          onReconciled(r);
-          poll = setInterval(() => void broker!.poll(), cfg.pollMs);
-        } catch (e) {
-          client.reconciled = -1;
-          const wait = Math.min(30_000, 1000 * 2 ** Math.min(n, 5));
-          log.error({ err: (e as Error).message, retryInMs: wait }, `${venue.name}: credential check or reconciliation failed; entries wait for it`);
-          retry = setTimeout(() => void attempt(n + 1), wait);
-        }
-      };
+      reconciledListener = onReconciled;
       void attempt(0);
     },
     problems: () => ({ count: broker?.problemCount ?? 0, last: broker?.problems.at(-1) ?? null }),

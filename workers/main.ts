@@ -6,13 +6,16 @@
 import { ConfigError, loadConfig } from '../engine/config/load.js';
 import { createLogger } from '../engine/log.js';
 import { startEngine } from './engine-runner.js';
+import path from 'node:path';
 import { openStorage, createUserFromCli } from './storage-cli.js';
+import { embeddedDatabase, postgresDatabase } from '../engine/persistence/database.js';
+import { migrate } from '../engine/persistence/migrate.js';
 
 const USAGE = `usage: tickring <command>
 
 commands:
   start     run the engine (default): simulated feed, publishers on the ingest WebSocket
-  migrate   bring the PostgreSQL schema up to date (DATABASE_URL)
+  migrate   bring the schema up to date: DATABASE_URL's, or the embedded database's
   user create --username NAME [--admin | --role admin|operator|viewer]
             add a user; the password is read from stdin
   record F  run the engine and capture every normalised tick to file F (replay it with feeds.replay)
@@ -108,10 +111,12 @@ switch (command) {
     await start(process.argv[3]);
     break;
   case 'migrate': {
-    const storage = await openStorage(loadConfigOrExit());
-    const applied = await storage.migrate();
-    process.stdout.write(applied.length ? `applied migrations ${applied.join(', ')}\n` : 'schema is up to date\n');
-    await storage.close();
+    // DATABASE_URL's server, or the embedded database under the data directory (as `start` would use)
+    const { storage } = loadConfigOrExit();
+    const db = storage.databaseUrl ? postgresDatabase(storage.databaseUrl) : await embeddedDatabase(path.join(storage.dataDir, 'pgdata'));
+    const applied = await migrate(db);
+    process.stdout.write(`${db.kind === 'embedded' ? `embedded database in ${storage.dataDir}: ` : ''}${applied.length ? `applied migrations ${applied.join(', ')}` : 'schema is up to date'}\n`);
+    await db.close();
     break;
   }
   case 'user':

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import postgres, { type Sql } from 'postgres';
 
 /**
@@ -36,6 +38,7 @@ export function postgresDatabase(url: string, o: PostgresOptions = {}): Database
 /** Embedded PostgreSQL in `dir` (created on first use). One process only: PGlite is single-user. */
 export async function embeddedDatabase(dir: string): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
+  mkdirSync(path.dirname(dir), { recursive: true }); // PGlite makes only the last directory
   const db = await PGlite.create(dir);
   type Tx = { query<T>(text: string, params?: unknown[]): Promise<{ rows: T[] }> };
   const wrap = (q: Tx): Database => ({

@@ -36,6 +36,8 @@ beforeAll(async () => {
     {
       auth: { redisPrefix: prefix },
       kite: { restUrl: api.url, loginUrl: 'https://kite.example/connect/login' },
+      // the broker client trades through Kite too: it starts on yesterday's token, which Kite refuses
+      broker: { name: 'kite', users: { PAPER_TRADER_001: 'XX0000' }, pollMs: 200 },
       feeds: { simulator: { enabled: false }, publishers: { enabled: false }, kite: { enabled: true, url: ticker.url, symbols: ['NSE:CENTRALBK-BE'] } },
       instrumentFiles: { kite: sharedData('kite-mocks/instruments_all.csv') },
     },
@@ -55,8 +57,12 @@ afterAll(async () => {
 });
 
 describe('the Zerodha daily login', () => {
-  it('login URL, redirect with the request token, exchange by the SDK; one submission updates Redis and the Kite Ticker, no restart', async () => {
+  it('login URL, redirect with the request token, exchange by the SDK; one submission updates Redis, the Kite Ticker and the broker client, no restart', async () => {
     await engine.waitFor('ticker on yesterday-token', async () => ticker.connections.length === 1 && ticker.connections[0].token === 'yesterday-token');
+    // Kite refuses yesterday's token to the broker client: not authenticated, not ready, and health says why
+    await engine.waitFor('broker refused', async () => (await engine.get('/health/broker')).status === 503);
+    expect((await engine.get('/health/broker')).body).toMatchObject({ broker: 'kite', authenticated: false, reconciliation: 'failed' });
+    expect((await engine.get('/health/ready')).body.reasons).toContain('broker kite: not authenticated (complete the daily login or check the API key)');
     const session = (await call('POST', '/auth/login', undefined, { username: 'desk', password: 'desk password 12345' })).body;
     const { url } = (await call('GET', '/broker/kite/login-url', session.accessToken)).body;
     const login = new URL(url);
@@ -89,6 +95,15 @@ describe('the Zerodha daily login', () => {
     await engine.waitFor('ticker on the new token', async () => ticker.connections.length === 1 && ticker.connections[0].token === todays);
     // counters reach /metrics ten times a second
     await engine.waitFor('the reconnect counted', async () => (await engine.metric('tickring_feed_reconnects_total', { feed: 'kite' })) >= 1);
+    // the broker client took the same token: authenticated, reconciled, and its requests carry it
+    const broker = await engine.waitFor('broker authenticated', async () => {
+      const b = (await engine.get('/health/broker')).body;
+      return b.authenticated && b.reconciliation === 'done' && b;
+    }, 10_000);
+    expect(broker).toMatchObject({ broker: 'kite', reconciledOrders: 0 });
+    const brokerCalls = api.requests.filter((r) => r.path === '/user/profile' || r.path === '/orders' || r.path === '/portfolio/positions');
+    expect(brokerCalls.at(-1)!.headers.authorization).toBe(`token kite-key:${todays}`);
+    expect(await engine.metric('tickring_broker_authenticated', { broker: 'kite' })).toBe(1);
   });
 
   it('a callback without a valid state, or a failed login, is refused', async () => {

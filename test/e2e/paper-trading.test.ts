@@ -18,6 +18,8 @@ describe('paper trading end to end', () => {
     engine = await startEngineProcess({
       feeds: { simulator: { ticksPerSecond: 2000 }, publishers: { enabled: false } },
       strategies: [{ name: 'latency-probe', params: { every: 150, stopBps: 20, conviction: 0.9 } }],
+      // entries of about a tenth of equity (0.02% at risk over a 20 bps stop): the RiskLevel keeps them flowing
+      risk: { riskPerTradePct: 0.02 },
     }, { DATABASE_URL: db.url });
     const e = engine;
     // entries on the side already at the leverage limit size to nothing (counted), so wait for orders too
@@ -29,7 +31,7 @@ describe('paper trading end to end', () => {
     expect(await e.metric('tickring_hop_latency_seconds_count', { hop: 'tick_to_order' })).toBeGreaterThanOrEqual(3);
     expect(await e.metric('tickring_hop_latency_seconds_count', { hop: 'signal_to_order' })).toBeGreaterThanOrEqual(3);
     const risk = (await e.get('/health/risk')).body;
-    expect(risk).toMatchObject({ circuit: 'CLOSED', killSwitch: false, limits: { maxLeverage: 1, riskPerTradePct: 0.5 } });
+    expect(risk).toMatchObject({ circuit: 'CLOSED', killSwitch: false, limits: { maxLeverage: 1, riskPerTradePct: 0.02 } });
     expect(risk.counters.orders).toBeGreaterThanOrEqual(3);
     expect(risk.equity).toBeGreaterThan(0);
     await e.waitFor('rows in the database', async () => (await e.get('/health/db')).body.rowsWritten > 0, 10_000);
