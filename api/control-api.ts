@@ -36,7 +36,9 @@ export type ControlAction =
   | { action: 'params'; strategy: string; params: Record<string, unknown> }
   | { action: 'subscribe' | 'unsubscribe'; feed: string; symbols: string[] }
   | { action: 'broker-token'; broker: 'kite'; accessToken: string }
-  | { action: 'kill-switch' | 'kill-reset' | 'circuit-reset'; by: string };
+  | { action: 'kill-switch' | 'kill-reset' | 'circuit-reset'; by: string }
+  | { action: 'order-cancel'; clientOrderId: string; by: string }
+  | { action: 'order-modify'; clientOrderId: string; qty?: number; limitPrice?: number; by: string };
 export type ControlRequest = (a: ControlAction) => void;
 
 const credentials = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict();
@@ -50,6 +52,10 @@ const ordersQuery = z
     symbol: z.string().regex(/^[A-Za-z0-9._:-]{1,40}$/).optional(),
   })
   .strict();
+const modifyBody = z
+  .object({ qty: z.number().positive().finite().optional(), limitPrice: z.number().positive().finite().optional() })
+  .strict()
+  .refine((b) => b.qty !== undefined || b.limitPrice !== undefined, 'give qty, limitPrice, or both');
 const positionsQuery = z.object({ all: z.enum(['true', 'false']).default('false') }).strict();
 const pnlQuery = z.object({ days: z.coerce.number().int().min(1).max(366).default(30) }).strict();
 const kiteSessionBody = z.object({ requestToken: z.string().regex(/^[A-Za-z0-9]{1,128}$/, 'a Kite request token') }).strict();
@@ -163,6 +169,24 @@ export class ControlApi {
           return { status: 202, body: { action } };
         },
       })),
+      {
+        // the broker client lives in the risk thread: the request goes there; the outcome shows in /orders and the audit log
+        method: 'POST', pattern: /^\/control\/orders\/([A-Za-z0-9_-]{1,36})\/cancel$/, role: 'operator',
+        run: async (req, p, m) => {
+          this.control({ action: 'order-cancel', clientOrderId: m[1], by: p!.username });
+          await this.need().audit(p!.username, 'order.cancel', { clientOrderId: m[1] }, req.ip);
+          return { status: 202, body: { clientOrderId: m[1], action: 'cancel' } };
+        },
+      },
+      {
+        method: 'PUT', pattern: /^\/control\/orders\/([A-Za-z0-9_-]{1,36})$/, role: 'operator',
+        run: async (req, p, m) => {
+          const changes = parse(modifyBody, req.body);
+          this.control({ action: 'order-modify', clientOrderId: m[1], ...changes, by: p!.username });
+          await this.need().audit(p!.username, 'order.modify', { clientOrderId: m[1], ...changes }, req.ip);
+          return { status: 202, body: { clientOrderId: m[1], action: 'modify', ...changes } };
+        },
+      },
       {
         method: 'GET', pattern: /^\/positions$/, role: 'viewer',
         run: async (req) => {

@@ -210,6 +210,23 @@ export const OPENAPI = {
         responses: { '200': json({ type: 'object', required: ['user', 'revokedRefreshTokens'] }, 'revoked'), ...errors(401, 403, 503) },
       },
     },
+    '/control/orders/{id}/cancel': {
+      post: {
+        summary: 'Operator: cancel an order at the broker (by client order id); the outcome shows in /orders',
+        security: bearer,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, example: 'mhx3k2ab1f0000abc' }],
+        responses: { '202': json({ type: 'object', required: ['clientOrderId', 'action'] }, 'sent to the risk thread'), ...errors(401, 403, 503) },
+      },
+    },
+    '/control/orders/{id}': {
+      put: {
+        summary: "Operator: change a resting order's quantity and/or limit price (JSON { qty?, limitPrice? })",
+        security: bearer,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, example: 'mhx3k2ab1f0000abc' }],
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { qty: { type: 'number' }, limitPrice: { type: 'number' } } } } } },
+        responses: { '202': json({ type: 'object', required: ['clientOrderId', 'action'] }, 'sent to the risk thread'), ...errors(400, 401, 403, 503) },
+      },
+    },
     '/positions': {
       get: {
         summary: 'Open positions at the broker as stored (viewer); ?all=true includes flat ones',

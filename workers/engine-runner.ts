@@ -76,6 +76,10 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
       case 'kill-reset':
       case 'circuit-reset':
         return threads.get(RISK)?.send({ type: a.action, by: a.by });
+      case 'order-cancel':
+        return threads.get(RISK)?.send({ type: 'order-cancel', clientOrderId: a.clientOrderId, by: a.by });
+      case 'order-modify':
+        return threads.get(RISK)?.send({ type: 'order-modify', clientOrderId: a.clientOrderId, qty: a.qty, limitPrice: a.limitPrice, by: a.by });
     }
   }
   function setBrokerToken(broker: 'kite', accessToken: string): void {

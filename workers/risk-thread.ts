@@ -285,6 +285,17 @@ kit.onControl((m) => {
     case 'circuit-reset':
       execution.breaker.reset(m.by, nowMs);
       break;
+    case 'order-cancel':
+    case 'order-modify':
+      try {
+        if (m.type === 'order-cancel') execution.broker.cancel(m.clientOrderId, nowMs);
+        else execution.broker.modify(m.clientOrderId, { qty: m.qty, limitPrice: m.limitPrice }, nowMs);
+        log.info({ by: m.by, clientOrderId: m.clientOrderId }, `${m.type === 'order-cancel' ? 'cancel' : 'modification'} sent to the broker`);
+      } catch (e) {
+        log.warn({ by: m.by, clientOrderId: m.clientOrderId, err: (e as Error).message }, 'order control refused');
+        store({ t: 'risk', at: nowMs, kind: 'control_refused', reason: m.type, detail: { by: m.by, clientOrderId: m.clientOrderId, error: (e as Error).message } });
+      }
+      break;
     case 'broker-token':
       client.setToken(m.accessToken);
       log.info({ broker: m.broker }, 'broker client uses the new access token');

@@ -26,6 +26,9 @@ export type ControlMessage =
   | { type: 'subscribe' | 'unsubscribe'; feed: string; symbols: string[] }
   /** Risk thread: the kill switch, its reset, the circuit breaker's reset (who asked is recorded). */
   | { type: 'kill-switch' | 'kill-reset' | 'circuit-reset'; by: string }
+  /** Risk thread: cancel or modify an order at the broker (an operator asked). */
+  | { type: 'order-cancel'; clientOrderId: string; by: string }
+  | { type: 'order-modify'; clientOrderId: string; qty?: number; limitPrice?: number; by: string }
   /** A model the strategy asked for, fitted by the main thread's pool. */
   | { type: 'model'; kind: 'garch' | 'hmm'; instrumentId: number; fit: unknown };
 

@@ -1,9 +1,9 @@
 import type { Tick } from '../../native-free-ringbuffer/index.js';
 import type { PortfolioTracker } from '../analytics/position-sizer.js';
-import type { Fill, Order, OrderRequest } from '../orders/order.js';
+import type { Fill, Order, OrderChanges, OrderRequest } from '../orders/order.js';
 
-/** What a broker reports about an order: accepted, filled (with the fill), cancelled, rejected. */
-export type BrokerEvent = { type: 'ack' | 'fill' | 'cancel' | 'reject'; order: Readonly<Order>; fill?: Fill };
+/** What a broker reports about an order: accepted, filled (with the fill), modified, cancelled, rejected. */
+export type BrokerEvent = { type: 'ack' | 'fill' | 'modify' | 'cancel' | 'reject'; order: Readonly<Order>; fill?: Fill };
 
 /**
  * The broker client as the risk thread uses it: synchronous and never
@@ -18,6 +18,8 @@ export interface Broker {
   /** Places an order; placing an existing client order id returns that order, never a second one. */
   place(r: OrderRequest, nowMs: number): Readonly<Order>;
   cancel(clientOrderId: string, nowMs: number): Readonly<Order>;
+  /** Changes a live order's quantity or limit price; a bad change throws OrderError, the venue's answer comes as a 'modify' event. */
+  modify(clientOrderId: string, changes: OrderChanges, nowMs: number): Readonly<Order>;
   /** Cancels every open order (the kill switch's first half); returns how many were asked to cancel. */
   cancelAll(nowMs: number): number;
   /** Marks the portfolio (and, for paper, matches open orders). */

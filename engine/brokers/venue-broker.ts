@@ -1,6 +1,6 @@
 import { TickKind, type Tick } from '../../native-free-ringbuffer/index.js';
 import { PortfolioTracker } from '../analytics/position-sizer.js';
-import { applyFill, isFinal, newOrder, OrderError, OrderState, transition, type Order, type OrderRequest } from '../orders/order.js';
+import { applyFill, applyModify, checkModify, isFinal, newOrder, OrderError, OrderState, transition, type Order, type OrderChanges, type OrderRequest } from '../orders/order.js';
 import type { Broker, BrokerEvent } from './broker.js';
 
 /** An order as the venue reports it. */
@@ -75,6 +75,8 @@ export interface VenueApi {
   /** Places the order under its client order id; resolves with the venue's order id. */
   submit(o: Readonly<Order>): Promise<string>;
   cancel(ref: VenueRef): Promise<void>;
+  /** Changes a resting order; a change the venue cannot make throws VenueError('rejected') saying so. */
+  modify(ref: VenueRef, order: Readonly<Order>, changes: OrderChanges): Promise<void>;
   /** The venue's order with this client order id, or null when the venue has none. */
   lookup(clientOrderId: string, instrumentId: number): Promise<VenueOrder | null>;
   /** The venue's current view of these orders. */
@@ -233,6 +235,28 @@ export class VenueBroker implements Broker {
       await this.poll();
     } catch (e) {
       this.problem(`cancel of ${order.clientOrderId} failed: ${(e as Error).message}`);
+    }
+  }
+
+  modify(clientOrderId: string, changes: OrderChanges, nowMs: number): Readonly<Order> {
+    const order = this.byId.get(clientOrderId);
+    if (!order) throw new OrderError(`no order '${clientOrderId}'`);
+    checkModify(order, changes);
+    if (!this.venueIds.has(clientOrderId)) throw new OrderError(`order ${clientOrderId} is not acknowledged by the venue yet: modify it once it is`);
+    void nowMs;
+    void this.requestModify(order, changes);
+    return order;
+  }
+
+  private async requestModify(order: Order, changes: OrderChanges): Promise<void> {
+    try {
+      await this.api.modify(this.ref(order), order, changes);
+      if (isFinal(order.state)) return; // filled or cancelled meanwhile
+      applyModify(order, changes, this.now());
+      if (isFinal(order.state)) this.remove(order);
+      this.onEvent({ type: 'modify', order });
+    } catch (e) {
+      this.problem(`modify of ${order.clientOrderId} failed: ${(e as Error).message}`);
     }
   }
 

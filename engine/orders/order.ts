@@ -93,3 +93,27 @@ export function applyFill(o: Order, f: Fill): void {
   o.fillCount++;
   transition(o, filled >= o.qty - 1e-12 ? OrderState.Filled : OrderState.PartiallyFilled, f.at);
 }
+
+export interface OrderChanges {
+  qty?: number;
+  limitPrice?: number;
+}
+
+/** Checks a modification of a live order: a quantity not below what has filled, a limit price only on a limit order. */
+export function checkModify(o: Readonly<Order>, c: OrderChanges): void {
+  if (isFinal(o.state)) throw new OrderError(`order ${o.clientOrderId} is ${o.state}: it cannot be modified`);
+  if (c.qty === undefined && c.limitPrice === undefined) throw new OrderError('a modification changes the quantity, the limit price, or both');
+  if (c.qty !== undefined && (!(c.qty > 0) || !Number.isFinite(c.qty) || c.qty < o.filledQty)) {
+    throw new OrderError(`quantity must be positive and at least the ${o.filledQty} already filled, got ${c.qty}`);
+  }
+  if (c.limitPrice !== undefined && (o.type !== 'limit' || !(c.limitPrice > 0))) throw new OrderError('only a limit order has a limit price to change, and it must be > 0');
+}
+
+/** Applies a checked modification (the venue accepted it). */
+export function applyModify(o: Order, c: OrderChanges, now: number): void {
+  checkModify(o, c);
+  if (c.qty !== undefined) o.qty = c.qty;
+  if (c.limitPrice !== undefined) o.limitPrice = c.limitPrice;
+  o.updatedAt = now;
+  if (o.filledQty >= o.qty - 1e-12 && o.filledQty > 0) transition(o, OrderState.Filled, now);
+}

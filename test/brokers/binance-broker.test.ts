@@ -81,6 +81,19 @@ describe('Binance broker client (signed REST against the fake)', () => {
     expect(broker.workingQty(1)).toBe(0);
   });
 
+  it('lowers a resting order\'s quantity in place (amend, keeping priority); a new price is refused with the reason', async () => {
+    const { broker, events } = binanceBroker();
+    broker.place({ clientOrderId: 'b5amend', instrumentId: 1, side: 'sell', type: 'limit', qty: 0.01, limitPrice: 70_000 }, Date.now());
+    await until('ack', () => events.some((e) => e.type === 'ack'));
+    broker.modify('b5amend', { qty: 0.004 }, Date.now());
+    await until('modified', () => events.some((e) => e.type === 'modify'));
+    expect(fake.orders.find((o) => o.clientOrderId === 'b5amend')!.origQty).toBe('0.004');
+    expect(broker.workingQty(1)).toBeCloseTo(-0.004, 12);
+    broker.modify('b5amend', { limitPrice: 71_000 }, Date.now());
+    await until('refused', () => broker.problems.some((p) => /cannot change the price of a resting order/.test(p.message)));
+    expect(broker.order('b5amend')!.limitPrice).toBe(70_000);
+  });
+
   it('a request Binance cannot verify (wrong secret) rejects the order with its error, and nothing is placed', async () => {
     const { broker, events } = binanceBroker('wrong-secret');
     const before = fake.placements;

@@ -116,6 +116,24 @@ describe('control API with real authentication (PostgreSQL, Redis)', () => {
     expect((await call('POST', '/control/feeds/nope/subscribe', { token: ops.accessToken, body: { symbols: ['X'] } })).status).toBe(404);
     expect((await call('POST', '/control/feeds/binance-futures/subscribe', { token: ops.accessToken, body: { symbols: ['AKROUSDT'] } })).status).toBe(202);
     await engine.waitFor('SUBSCRIBE at the exchange', async () => binance.controlMessages.some((c) => c.msg.method === 'SUBSCRIBE' && c.msg.params.includes('akrousdt@aggTrade')));
+    // order control goes to the broker client in the risk thread; an unknown order is refused there and recorded
+    expect((await call('PUT', '/control/orders/nosuchorder1', { token: ops.accessToken, body: {} })).body).toMatchObject({ error: 'bad_request', message: expect.stringMatching(/give qty, limitPrice, or both/) });
+    expect((await call('PUT', '/control/orders/nosuchorder1', { token: ops.accessToken, body: { qty: 2 } })).status).toBe(202);
+    expect((await call('POST', '/control/orders/nosuchorder1/cancel', { token: ops.accessToken })).status).toBe(202);
+    const sqlc = postgres(db.url, { max: 1 });
+    try {
+      const refused = await engine.waitFor('refusals stored', async () => {
+        const r = await sqlc<{ reason: string; detail: { error: string; by: string } }[]>`SELECT reason, detail FROM risk_events WHERE kind = 'control_refused' ORDER BY seq`;
+        return r.length === 2 && r;
+      }, 10_000);
+      expect(refused.map((r) => [r.reason, r.detail.by, r.detail.error])).toEqual([
+        ['order-modify', 'ops', "no order 'nosuchorder1'"], ['order-cancel', 'ops', "no order 'nosuchorder1'"],
+      ]);
+      const audited = await sqlc`SELECT action FROM audit_log WHERE action LIKE 'order.%' ORDER BY id`;
+      expect(audited.map((r) => r.action)).toEqual(['order.modify', 'order.cancel']);
+    } finally {
+      await sqlc.end();
+    }
   });
 
   it('the kill switch (operator) stops entries until an admin resets it; the circuit reset is admin only', async () => {

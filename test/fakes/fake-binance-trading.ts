@@ -108,6 +108,15 @@ export class FakeBinanceTrading {
       o.updateTime = Date.now();
       return send(200, { ...o, origClientOrderId: o.clientOrderId });
     }
+    if (req.method === 'PUT' && url.pathname === '/api/v3/order/amend/keepPriority') {
+      const o = find();
+      if (!o || (o.status !== 'NEW' && o.status !== 'PARTIALLY_FILLED')) return fail(400, -2013, 'Order does not exist.');
+      const newQty = Number(params.get('newQty'));
+      if (!(newQty > Number(o.executedQty)) || !(newQty < Number(o.origQty))) return fail(400, -2038, 'The requested action would change no state; rejecting.');
+      o.origQty = String(newQty);
+      o.updateTime = Date.now();
+      return send(200, { transactTime: o.updateTime, executionId: 1, amendedOrder: { ...o, origClientOrderId: o.clientOrderId } });
+    }
     if (req.method === 'GET' && url.pathname === '/api/v3/myTrades') {
       const orderId = params.get('orderId');
       return send(200, this.trades.filter((t) => t.symbol === symbol && (!orderId || t.orderId === Number(orderId))));

@@ -87,6 +87,19 @@ export class FakeKiteApi {
     let m = /^\/orders\/(regular)$/.exec(path);
     if (req.method === 'POST' && m) return this.place(form, send, fail);
     m = /^\/orders\/regular\/(\d+)$/.exec(path);
+    if (req.method === 'PUT' && m) {
+      const o = this.orders.find((x) => x.order_id === m![1]);
+      if (!o) return fail(400, 'InputException', `order ${m[1]} not found`);
+      if (o.status !== 'OPEN') return fail(400, 'InputException', `order ${o.order_id} is ${o.status} and cannot be modified`);
+      const q = form.get('quantity');
+      const price = form.get('price');
+      if (q !== null && (!Number.isInteger(Number(q)) || Number(q) < o.filled_quantity || Number(q) <= 0)) return fail(400, 'InputException', 'Invalid `quantity`.');
+      if (price !== null && !(Number(price) > 0)) return fail(400, 'InputException', 'Invalid `price`.');
+      if (q !== null) (o.quantity = Number(q)), (o.pending_quantity = o.quantity - o.filled_quantity);
+      if (price !== null) o.price = Number(price);
+      o.modified = true;
+      return send(200, { status: 'success', data: { order_id: o.order_id } });
+    }
     if (req.method === 'DELETE' && m) {
       const o = this.orders.find((x) => x.order_id === m![1]);
       if (!o) return fail(400, 'InputException', `order ${m[1]} not found`);

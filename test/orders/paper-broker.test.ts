@@ -96,3 +96,20 @@ describe('paper broker', () => {
     expect(b.portfolio.equity()).toBeCloseTo(1_020, 10);
   });
 });
+
+describe('paper broker: modify', () => {
+  it('changes a resting limit order; cutting it down to what filled completes it; bad changes are refused', () => {
+    const events: string[] = [];
+    const b = new PaperBroker(1, { startingCash: 1e5, latencyMs: 0, slippageBps: 0, takerFeeBps: 0, makerFeeBps: 0 }, (e) => events.push(e.type));
+    b.place({ clientOrderId: 'm1', instrumentId: 1, side: 'buy', type: 'limit', qty: 10, limitPrice: 99 }, 0);
+    b.modify('m1', { limitPrice: 100 }, 1);
+    b.onTick({ ...emptyTick(), instrumentId: 1, kind: TickKind.Trade, price: 100, qty: 4 }, 2);
+    expect(b.order('m1')).toMatchObject({ filledQty: 4, state: OrderState.PartiallyFilled, limitPrice: 100 });
+    expect(() => b.modify('m1', { qty: 3 }, 3)).toThrow(/at least the 4 already filled/);
+    b.modify('m1', { qty: 4 }, 4);
+    expect(b.order('m1')!.state).toBe(OrderState.Filled);
+    expect(b.workingQty(1)).toBe(0);
+    expect(events).toEqual(['ack', 'modify', 'fill', 'modify']);
+    expect(() => b.modify('m1', { qty: 5 }, 5)).toThrow(/FILLED: it cannot be modified/);
+  });
+});

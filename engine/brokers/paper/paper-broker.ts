@@ -1,6 +1,6 @@
 import { TickKind, type Tick } from '../../../native-free-ringbuffer/index.js';
 import { PortfolioTracker } from '../../analytics/position-sizer.js';
-import { applyFill, isFinal, newOrder, OrderError, OrderState, transition, type Fill, type Order, type OrderRequest } from '../../orders/order.js';
+import { applyFill, applyModify, isFinal, newOrder, OrderError, OrderState, transition, type Fill, type Order, type OrderChanges, type OrderRequest } from '../../orders/order.js';
 import type { Broker, BrokerEvent } from '../broker.js';
 
 /**
@@ -75,6 +75,15 @@ export class PaperBroker implements Broker {
     transition(order, OrderState.Cancelled, nowMs);
     this.remove(order);
     this.onEvent({ type: 'cancel', order });
+    return order;
+  }
+
+  modify(clientOrderId: string, changes: OrderChanges, nowMs: number): Readonly<Order> {
+    const order = this.byId.get(clientOrderId);
+    if (!order) throw new OrderError(`no order '${clientOrderId}'`);
+    applyModify(order, changes, nowMs);
+    if (isFinal(order.state)) this.remove(order); // cut down to what had filled
+    this.onEvent({ type: 'modify', order });
     return order;
   }
 
