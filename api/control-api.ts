@@ -38,8 +38,11 @@ export type ControlAction =
   | { action: 'broker-token'; broker: 'kite'; accessToken: string }
   | { action: 'kill-switch' | 'kill-reset' | 'circuit-reset'; by: string }
   | { action: 'order-cancel'; clientOrderId: string; by: string }
+  | { action: 'risk-limits'; limits: RiskLimitsChange; by: string }
   | { action: 'order-modify'; clientOrderId: string; qty?: number; limitPrice?: number; by: string };
 export type ControlRequest = (a: ControlAction) => void;
+/** Asks the broker client (in the risk thread) and waits for its answer; rejects with the reason. */
+export type BrokerAsk = (query: 'margins' | 'positions' | 'orders') => Promise<unknown>;
 
 const credentials = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict();
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(512) }).strict();
@@ -52,6 +55,25 @@ const ordersQuery = z
     symbol: z.string().regex(/^[A-Za-z0-9._:-]{1,40}$/).optional(),
   })
   .strict();
+/** What an admin may change at run time; the same bounds as the config file's. */
+const riskLimitsBody = z
+  .object({
+    riskPerTradePct: z.number().positive().max(10).optional(),
+    maxLeverage: z.number().positive().max(20).optional(),
+    circuit: z
+      .object({
+        dailyLossPct: z.number().positive().max(100).optional(),
+        drawdownPct: z.number().positive().max(100).optional(),
+        maxOpenPositions: z.number().int().min(1).optional(),
+        brokerErrors: z.number().int().min(1).optional(),
+        cooldownMs: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((b) => b.riskPerTradePct !== undefined || b.maxLeverage !== undefined || (b.circuit && Object.keys(b.circuit).length > 0), 'change at least one limit');
+export type RiskLimitsChange = z.infer<typeof riskLimitsBody>;
 const modifyBody = z
   .object({ qty: z.number().positive().finite().optional(), limitPrice: z.number().positive().finite().optional() })
   .strict()
@@ -85,6 +107,7 @@ export class ControlApi {
     private readonly log: Logger,
     private readonly kite: KiteSessions | null = null,
     private readonly records: TradingRecords | null = null,
+    private readonly ask: BrokerAsk | null = null,
   ) {
     const strategies = () => view.plan.config.strategies.map((s) => s.id ?? s.name);
     this.routes = [
@@ -170,6 +193,15 @@ export class ControlApi {
         },
       })),
       {
+        method: 'PUT', pattern: /^\/control\/risk\/limits$/, role: 'admin',
+        run: async (req, p) => {
+          const limits = parse(riskLimitsBody, req.body);
+          this.control({ action: 'risk-limits', limits, by: p!.username });
+          await this.need().audit(p!.username, 'risk.limits', limits, req.ip);
+          return { status: 202, body: { action: 'risk-limits', limits } };
+        },
+      },
+      {
         // the broker client lives in the risk thread: the request goes there; the outcome shows in /orders and the audit log
         method: 'POST', pattern: /^\/control\/orders\/([A-Za-z0-9_-]{1,36})\/cancel$/, role: 'operator',
         run: async (req, p, m) => {
@@ -185,6 +217,18 @@ export class ControlApi {
           this.control({ action: 'order-modify', clientOrderId: m[1], ...changes, by: p!.username });
           await this.need().audit(p!.username, 'order.modify', { clientOrderId: m[1], ...changes }, req.ip);
           return { status: 202, body: { clientOrderId: m[1], action: 'modify', ...changes } };
+        },
+      },
+      {
+        // live from the broker (the venue's own view), where /positions is what the engine stored
+        method: 'GET', pattern: /^\/broker\/(margins|positions|orders)$/, role: 'viewer',
+        run: async (_req, _p, m) => {
+          if (!this.ask) return error(503, 'broker_unavailable', 'the broker client cannot be asked from here');
+          try {
+            return { status: 200, body: { broker: view.plan.config.broker.name, [m[1]]: await this.ask(m[1] as 'margins' | 'positions' | 'orders') } };
+          } catch (e) {
+            return error(502, 'broker_error', `the broker did not answer: ${(e as Error).message}`);
+          }
         },
       },
       {

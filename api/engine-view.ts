@@ -66,7 +66,24 @@ export class EngineView {
         orders: r('orders'), fills: r('fills'), rejects: r('rejects'), refusedByCircuit: r('refusedByCircuit'), refusedByBroker: r('refusedByBroker'),
         refusedByRiskLevel: r('refusedByRiskLevel'), refusedByOptionRules: r('refusedByOptionRules'), unsized: r('unsized'), trips: r('trips'),
       },
-      limits: this.plan.config.risk,
+      limits: this.limits(),
+    };
+  }
+
+  /** The risk limits in force: the config's, with what the risk thread says it uses (an admin may have changed some). */
+  limits() {
+    const r = (k: string) => this.status.read(`risk.${k}`);
+    const cfg = this.plan.config.risk;
+    const published = r('limitMaxLeverage') > 0; // 0 until the risk thread's first publication
+    if (!published) return cfg;
+    return {
+      ...cfg,
+      riskPerTradePct: r('limitRiskPerTradePct'),
+      maxLeverage: r('limitMaxLeverage'),
+      circuit: {
+        ...cfg.circuit, dailyLossPct: r('limitDailyLossPct'), drawdownPct: r('limitDrawdownPct'), maxOpenPositions: r('limitMaxOpenPositions'),
+        brokerErrors: r('limitBrokerErrors'), cooldownMs: r('limitCooldownMs'),
+      },
     };
   }
 

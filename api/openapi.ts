@@ -65,7 +65,7 @@ const errors = (...codes: number[]) =>
   Object.fromEntries(
     codes.map((c) => [
       String(c),
-      json(errorBody, ({ 400: 'malformed JSON or wrong field types', 401: 'no valid token, or wrong credentials', 403: 'the role is not enough', 404: 'no such strategy or feed', 502: 'Kite refused the request token', 413: 'body too large', 429: 'too many login attempts (Retry-After)', 503: 'PostgreSQL or Redis unavailable: logins and control fail closed' } as Record<number, string>)[c]),
+      json(errorBody, ({ 400: 'malformed JSON or wrong field types', 401: 'no valid token, or wrong credentials', 403: 'the role is not enough', 404: 'no such strategy or feed', 502: 'Kite refused the request token, or the broker did not answer', 413: 'body too large', 429: 'too many login attempts (Retry-After)', 503: 'PostgreSQL or Redis unavailable: logins and control fail closed' } as Record<number, string>)[c]),
     ]),
   );
 const session = {
@@ -208,6 +208,23 @@ export const OPENAPI = {
         security: bearer,
         parameters: [{ name: 'username', in: 'path', required: true, schema: { type: 'string' }, example: 'ops' }],
         responses: { '200': json({ type: 'object', required: ['user', 'revokedRefreshTokens'] }, 'revoked'), ...errors(401, 403, 503) },
+      },
+    },
+    '/broker/margins': {
+      get: { summary: 'Margins and funds as the broker reports them now (viewer); paper: cash, equity, exposure', security: bearer, responses: { '200': json({ type: 'object', required: ['broker', 'margins'] }, 'margins'), ...errors(401, 502, 503) } },
+    },
+    '/broker/positions': {
+      get: { summary: "Positions as the broker reports them now (viewer), beside /positions (what the engine stored)", security: bearer, responses: { '200': json({ type: 'object', required: ['broker', 'positions'] }, 'positions'), ...errors(401, 502, 503) } },
+    },
+    '/broker/orders': {
+      get: { summary: "Today's orders of this engine at the broker that are still open (viewer)", security: bearer, responses: { '200': json({ type: 'object', required: ['broker', 'orders'] }, 'orders'), ...errors(401, 502, 503) } },
+    },
+    '/control/risk/limits': {
+      put: {
+        summary: 'Admin: change risk limits at run time (riskPerTradePct, maxLeverage, circuit.{dailyLossPct, drawdownPct, maxOpenPositions, brokerErrors, cooldownMs}); /health/risk shows them',
+        security: bearer,
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+        responses: { '202': json({ type: 'object', required: ['action', 'limits'] }, 'sent to the risk thread'), ...errors(400, 401, 403, 503) },
       },
     },
     '/control/orders/{id}/cancel': {

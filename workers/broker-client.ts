@@ -8,6 +8,20 @@ import { KiteVenue } from '../engine/brokers/kite/kite-venue.js';
 import { KiteSessions, KiteTokenRecovery } from '../engine/brokers/kite/kite-session.js';
 import { BinanceVenue } from '../engine/brokers/binance/binance-venue.js';
 import { BrokerKind } from '../engine/status/status-region.js';
+import type { BrokerQuery } from './thread-kit.js';
+import type { InstrumentInfo } from '../engine/instruments/registry.js';
+
+/** The paper broker's books, shaped like a venue's answer. */
+function paperAnswer(q: BrokerQuery, b: Broker, instruments: readonly InstrumentInfo[]): unknown {
+  const pf = b.portfolio;
+  if (q === 'margins') return { cash: pf.cash, equity: pf.equity(), grossExposure: pf.grossExposure(), available: pf.equity() - pf.grossExposure() };
+  if (q === 'positions') {
+    return instruments
+      .map((i, k) => ({ instrumentId: k + 1, symbol: i.symbol, qty: pf.position(k + 1), avgPrice: pf.averagePrice(k + 1) }))
+      .filter((p) => p.qty !== 0);
+  }
+  return b.orders().filter((o) => o.state !== 'FILLED' && o.state !== 'CANCELLED' && o.state !== 'REJECTED');
+}
 
 /**
  * The singleton broker client of the process, as the risk thread owns it:
@@ -27,6 +41,8 @@ export interface BrokerClient {
   /** Problems so far, and the latest. */
   problems(): { count: number; last: { at: number; message: string } | null };
   reconciled: 0 | 1 | -1;
+  /** What the venue says now (margins, positions, today's orders of ours); paper answers from its own books. */
+  query(q: BrokerQuery, paper: Broker): Promise<unknown>;
   /** One poll of the venue's open orders (at shutdown, to record what finished). */
   settle(): Promise<void>;
   close(): void;
@@ -40,6 +56,7 @@ export function brokerClient(plan: EnginePlan, log: Logger): BrokerClient {
       kind: BrokerKind.Paper, reconciled: 1,
       make: (onEvent) => new PaperBroker(instruments.length, plan.config.paper, onEvent),
       authenticated: () => true, setToken: () => {}, start: () => {}, problems: () => ({ count: 0, last: null }), settle: async () => {}, close: () => {},
+      query: async (q, b) => paperAnswer(q, b, instruments),
     };
   }
   let redis: Redis | null = null;
@@ -107,6 +124,7 @@ export function brokerClient(plan: EnginePlan, log: Logger): BrokerClient {
     },
     problems: () => ({ count: broker?.problemCount ?? 0, last: broker?.problems.at(-1) ?? null }),
     settle: async () => broker?.poll(),
+    query: async (q) => (q === 'margins' ? venue.margins() : q === 'positions' ? venue.positions() : venue.allOrders()),
     close() {
       if (poll) clearInterval(poll);
       if (retry) clearTimeout(retry);

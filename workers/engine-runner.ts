@@ -37,6 +37,8 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   const onEvent = (thread: string, e: ThreadEvent) => {
     if (e.type === 'listening') ports[e.service] = e.port;
     if (e.type === 'control-request') routeControl(e);
+    if (e.type === 'broker-query') threads.get(RISK)?.send({ type: 'broker-query', requestId: e.requestId, query: e.query, from: thread });
+    if (e.type === 'reply') threads.get(e.to)?.send({ type: 'reply', requestId: e.requestId, ok: e.ok, body: e.body });
     if (e.type === 'fit-request') void fit(thread, e.kind, e.instrumentId, e.x);
     if (e.type === 'started') {
       started.add(thread);
@@ -76,6 +78,8 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
       case 'kill-reset':
       case 'circuit-reset':
         return threads.get(RISK)?.send({ type: a.action, by: a.by });
+      case 'risk-limits':
+        return threads.get(RISK)?.send({ type: 'risk-limits', limits: a.limits, by: a.by });
       case 'order-cancel':
         return threads.get(RISK)?.send({ type: 'order-cancel', clientOrderId: a.clientOrderId, by: a.by });
       case 'order-modify':

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { KiteSessions } from '../engine/brokers/kite/kite-session.js';
 import { TradingRecords } from '../engine/persistence/trading-records.js';
 import { sqlDatabase } from '../engine/persistence/database.js';
-import { threadKit } from './thread-kit.js';
+import { threadKit, type BrokerQuery } from './thread-kit.js';
 import { closeApp } from './uws-close.js';
 
 const kit = threadKit();
@@ -35,7 +35,20 @@ const kiteSessions =
     ? new KiteSessions({ apiKey: kiteConfig.apiKey, apiSecret: kiteConfig.apiSecret, restUrl: kiteConfig.restUrl, loginUrl: kiteConfig.loginUrl, redisPrefix: authConfig.redisPrefix }, redis)
     : null;
 const records = sql ? new TradingRecords(sqlDatabase(sql), plan.config.broker.name) : null;
-const api = new ControlApi(view, authService, (a) => kit.send({ type: 'control-request', ...a }), log, kiteSessions, records);
+// questions for the broker client in the risk thread: one reply each, or a timeout
+const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+let nextRequest = 1;
+const ask = (query: BrokerQuery) =>
+  new Promise<unknown>((resolve, reject) => {
+    const requestId = nextRequest++;
+    const timer = setTimeout(() => {
+      pending.delete(requestId);
+      reject(new Error('no answer within 10 s'));
+    }, 10_000);
+    pending.set(requestId, { resolve, reject, timer });
+    kit.send({ type: 'broker-query', requestId, query });
+  });
+const api = new ControlApi(view, authService, (a) => kit.send({ type: 'control-request', ...a }), log, kiteSessions, records, ask);
 
 function answer(res: uWS.HttpResponse, r: ApiResponse): void {
   res.cork(() => {
@@ -148,6 +161,15 @@ const app = uWS
   });
 
 kit.onControl((m) => {
+  if (m.type === 'reply') {
+    const p = pending.get(m.requestId);
+    if (!p) return;
+    pending.delete(m.requestId);
+    clearTimeout(p.timer);
+    if (m.ok) p.resolve(m.body);
+    else p.reject(new Error(String(m.body)));
+    return;
+  }
   if (m.type !== 'stop' && m.type !== 'drain') return;
   clearInterval(beat);
   closeApp(app);

@@ -150,7 +150,8 @@ const decide = (i: Readonly<OrderIntent>) => {
   if (inst && (i.strategies & evidenceMask) !== 0) store(decisionRow(i, inst, nowMs));
 };
 const riskSlots = Object.fromEntries(
-  ['orders', 'fills', 'rejects', 'refusedByCircuit', 'refusedByBroker', 'refusedByRiskLevel', 'refusedByOptionRules', 'riskLevel', 'unsized', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips', 'storeBacklog', 'storeSignalsDropped']
+  ['orders', 'fills', 'rejects', 'refusedByCircuit', 'refusedByBroker', 'refusedByRiskLevel', 'refusedByOptionRules', 'riskLevel', 'unsized',
+    'limitRiskPerTradePct', 'limitMaxLeverage', 'limitDailyLossPct', 'limitDrawdownPct', 'limitMaxOpenPositions', 'limitBrokerErrors', 'limitCooldownMs', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips', 'storeBacklog', 'storeSignalsDropped']
     .map((k) => [k, status.slot(`risk.${k}`)]),
 );
 const CIRCUIT_CODE = { CLOSED: 0, OPEN: 1, HALF_OPEN: 2 } as const;
@@ -197,6 +198,14 @@ function housekeeping(nowMs: number): void {
   status.set(riskSlots.openPositions, execution.openPositions());
   status.set(riskSlots.circuit, CIRCUIT_CODE[execution.breaker.state]);
   status.set(riskSlots.killSwitch, execution.killed ? 1 : 0);
+  const l = execution.limits;
+  status.set(riskSlots.limitRiskPerTradePct, l.riskPerTradePct);
+  status.set(riskSlots.limitMaxLeverage, l.maxLeverage);
+  status.set(riskSlots.limitDailyLossPct, l.circuit.dailyLossPct);
+  status.set(riskSlots.limitDrawdownPct, l.circuit.drawdownPct);
+  status.set(riskSlots.limitMaxOpenPositions, l.circuit.maxOpenPositions);
+  status.set(riskSlots.limitBrokerErrors, l.circuit.brokerErrors);
+  status.set(riskSlots.limitCooldownMs, l.circuit.cooldownMs);
   status.set(riskSlots.storeBacklog, outbox.waiting);
   status.set(riskSlots.storeSignalsDropped, outbox.signalsDropped);
 }
@@ -284,6 +293,19 @@ kit.onControl((m) => {
       break;
     case 'circuit-reset':
       execution.breaker.reset(m.by, nowMs);
+      break;
+    case 'broker-query': {
+      const { requestId, from } = m;
+      client.query(m.query, execution.broker).then(
+        (body) => kit.send({ type: 'reply', to: from, requestId, ok: true, body: JSON.parse(JSON.stringify(body)) }),
+        (e) => kit.send({ type: 'reply', to: from, requestId, ok: false, body: (e as Error).message }),
+      );
+      break;
+    }
+    case 'risk-limits':
+      execution.setLimits(m.limits);
+      log.warn({ by: m.by, limits: m.limits }, 'risk limits changed');
+      store({ t: 'risk', at: nowMs, kind: 'limits_changed', reason: 'admin', detail: { by: m.by, ...m.limits } });
       break;
     case 'order-cancel':
     case 'order-modify':

@@ -3,7 +3,7 @@ import { Clock } from '../engine/clock.js';
 import { createLogger, type Logger } from '../engine/log.js';
 import type { EnginePlan } from '../engine/plan.js';
 import { StatusRegion } from '../engine/status/status-region.js';
-import type { ControlAction } from '../api/control-api.js';
+import type { ControlAction, RiskLimitsChange } from '../api/control-api.js';
 
 /** What every thread receives at spawn. */
 export interface ThreadData {
@@ -12,6 +12,9 @@ export interface ThreadData {
   /** 0 for the first start, then 1, 2, ... after restarts. */
   incarnation: number;
 }
+
+/** What the broker client can be asked from outside the risk thread. */
+export type BrokerQuery = 'margins' | 'positions' | 'orders';
 
 /** Control-plane messages from the main thread (rare; structured clone is fine). */
 export type ControlMessage =
@@ -28,7 +31,13 @@ export type ControlMessage =
   | { type: 'kill-switch' | 'kill-reset' | 'circuit-reset'; by: string }
   /** Risk thread: cancel or modify an order at the broker (an operator asked). */
   | { type: 'order-cancel'; clientOrderId: string; by: string }
+  /** Risk thread: new limits an admin set (validated by the API). */
+  | { type: 'risk-limits'; limits: RiskLimitsChange; by: string }
   | { type: 'order-modify'; clientOrderId: string; qty?: number; limitPrice?: number; by: string }
+  /** Risk thread: a question for the broker client (the HTTP thread waits for the reply). */
+  | { type: 'broker-query'; requestId: number; query: BrokerQuery; from: string }
+  /** HTTP thread: the answer to a question it asked. */
+  | { type: 'reply'; requestId: number; ok: boolean; body: unknown }
   /** A model the strategy asked for, fitted by the main thread's pool. */
   | { type: 'model'; kind: 'garch' | 'hmm'; instrumentId: number; fit: unknown };
 
@@ -38,6 +47,10 @@ export type ThreadEvent =
   | { type: 'started' }
   /** The HTTP thread asks the main thread to act (after authorising it). */
   | ({ type: 'control-request' } & ControlAction)
+  /** The HTTP thread asks the broker client something (answered with a reply). */
+  | { type: 'broker-query'; requestId: number; query: BrokerQuery }
+  /** The answer to a question, for the thread that asked. */
+  | { type: 'reply'; to: string; requestId: number; ok: boolean; body: unknown }
   /** A strategy asks for a model fit (the main thread's model pool does it). */
   | { type: 'fit-request'; kind: 'garch' | 'hmm'; instrumentId: number; x: Float64Array };
 

@@ -68,9 +68,11 @@ export class Execution {
   private seq = 0;
   private readonly probeOrders = new Set<string>();
 
+  private readonly o: ExecutionOptions;
+
   constructor(
     private readonly instruments: readonly InstrumentInfo[],
-    private readonly o: ExecutionOptions,
+    options: ExecutionOptions,
     /** Size multiplier (regime) of an instrument; 1 when unknown. */
     private readonly sizeMultiplierOf: (instrumentId: number) => number,
     onTrip: (t: Trip) => void,
@@ -82,6 +84,7 @@ export class Execution {
     /** Every broker event, after execution has acted on it (persistence records them). */
     private readonly onEvent: (e: BrokerEvent) => void = () => {},
   ) {
+    const o = (this.o = { ...options, circuit: { ...options.circuit } });
     this.optionRules = new OptionRules(o.options ?? DEFAULT_OPTION_RULES);
     this.breaker = new CircuitBreaker(o.circuit, (t) => {
       this.counters.trips++;
@@ -109,6 +112,18 @@ export class Execution {
     const projected = pf.position(i.instrumentId) + this.broker.workingQty(i.instrumentId);
     const dir = i.side === SignalSide.Long ? 1 : -1;
     return Math.max(0, budget / i.price - dir * projected);
+  }
+
+  /** The limits in force. */
+  get limits(): { riskPerTradePct: number; maxLeverage: number; circuit: Readonly<CircuitOptions> } {
+    return { riskPerTradePct: this.o.riskPerTradePct, maxLeverage: this.o.maxLeverage, circuit: this.breaker.o };
+  }
+
+  /** New limits at run time (an admin's change, validated by the API): from the next entry and check on. */
+  setLimits(l: { riskPerTradePct?: number; maxLeverage?: number; circuit?: Partial<CircuitOptions> }): void {
+    if (l.riskPerTradePct !== undefined) this.o.riskPerTradePct = l.riskPerTradePct;
+    if (l.maxLeverage !== undefined) this.o.maxLeverage = l.maxLeverage;
+    if (l.circuit) Object.assign(this.breaker.o, l.circuit);
   }
 
   /** Returns true when an order went out. */

@@ -145,6 +145,16 @@ describe('control API with real authentication (PostgreSQL, Redis)', () => {
     expect((await call('POST', '/control/kill-switch/reset', { token: root.accessToken })).status).toBe(202);
     await engine.waitFor('kill switch off', async () => (await engine.metric('tickring_kill_switch')) === 0);
     expect((await call('POST', '/control/circuit/reset', { token: root.accessToken })).status).toBe(202);
+    // risk limits: an admin changes them at run time; /health/risk shows what the risk thread uses
+    expect((await call('PUT', '/control/risk/limits', { token: ops.accessToken, body: { maxLeverage: 2 } })).status).toBe(403);
+    expect((await call('PUT', '/control/risk/limits', { token: root.accessToken, body: { maxLeverage: 50 } })).body).toMatchObject({ error: 'bad_request', message: expect.stringMatching(/^maxLeverage:/) });
+    expect((await call('PUT', '/control/risk/limits', { token: root.accessToken, body: {} })).status).toBe(400);
+    expect((await call('PUT', '/control/risk/limits', { token: root.accessToken, body: { maxLeverage: 2, circuit: { dailyLossPct: 3 } } })).status).toBe(202);
+    const limits = await engine.waitFor('limits in force', async () => {
+      const l = (await engine.get('/health/risk')).body.limits;
+      return l.maxLeverage === 2 && l;
+    });
+    expect(limits).toMatchObject({ maxLeverage: 2, riskPerTradePct: 0.5, circuit: { dailyLossPct: 3, drawdownPct: 2, maxOpenPositions: 10 } });
   });
 
   it('admin revocation: the user is logged out everywhere; only an admin may do it', async () => {
@@ -195,6 +205,12 @@ describe('control API with real authentication (PostgreSQL, Redis)', () => {
     ]);
     expect((await call('GET', '/pnl?days=1', { token: accessToken })).body.days).toHaveLength(1);
     expect(pnl.body.live).toMatchObject({ equity: expect.any(Number), realisedPnl: expect.any(Number) });
+    // and live from the broker client itself (through the risk thread)
+    const margins = await call('GET', '/broker/margins', { token: accessToken });
+    expect(margins).toMatchObject({ status: 200, body: { broker: 'paper', margins: { cash: expect.any(Number), equity: expect.any(Number), grossExposure: expect.any(Number) } } });
+    expect(Array.isArray((await call('GET', '/broker/positions', { token: accessToken })).body.positions)).toBe(true);
+    expect(Array.isArray((await call('GET', '/broker/orders', { token: accessToken })).body.orders)).toBe(true);
+    expect((await call('GET', '/broker/margins')).status).toBe(401);
   });
 
   it('bad input: malformed JSON 400, wrong types 400 naming the field, oversized 413, unknown 404, wrong method 405, all JSON', async () => {

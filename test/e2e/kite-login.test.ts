@@ -104,6 +104,11 @@ describe('the Zerodha daily login', () => {
     const brokerCalls = api.requests.filter((r) => r.path === '/user/profile' || r.path === '/orders' || r.path === '/portfolio/positions');
     expect(brokerCalls.at(-1)!.headers.authorization).toBe(`token kite-key:${todays}`);
     expect(await engine.metric('tickring_broker_authenticated', { broker: 'kite' })).toBe(1);
+    // the margins Kite reports, asked of the broker client through the control plane
+    const margins = await call('GET', '/broker/margins', session.accessToken);
+    expect(margins.status).toBe(200);
+    expect(Object.keys(margins.body.margins)).toEqual(expect.arrayContaining(['equity', 'commodity']));
+    expect(api.requests.at(-1)).toMatchObject({ method: 'GET', path: '/user/margins' });
   });
 
   it('a callback without a valid state, or a failed login, is refused', async () => {
