@@ -311,7 +311,8 @@ export const configSchema = z
       })
       .strict()
       .default({ tickCapacity: 1 << 16, signalCapacity: 1 << 14, storeCapacity: 1 << 14, waitStrategy: 'spin-then-park', spinIterations: 5000 }),
-    strategies: z.array(strategyConfig).min(1).default([{ name: 'latency-probe', params: {} }]),
+    /** The strategies the desk runs by default; `latency-probe` (a diagnostic that signals on every Nth tick) is for benches and tests. */
+    strategies: z.array(strategyConfig).min(1).default([{ name: 'volume-scalper', params: {} }, { name: 'regime-detector', params: {} }]),
     supervisor: z
       .object({
         restartInitialMs: z.number().int().min(1).default(100),

@@ -51,6 +51,9 @@ describe('engine process', () => {
       return r.state === 'WRITING' && r;
     }, 30_000);
     expect(db).toMatchObject({ backend: 'embedded', writeFailures: 0, journal: { bytes: 0 } });
+    // the default strategies are the two the desk runs, each in its thread, reading the simulated market
+    await e.waitFor('both strategies reading', async () => (await e.metric('tickring_strategy_ticks_total', { strategy: 'volume-scalper' })) > 0 && (await e.metric('tickring_strategy_ticks_total', { strategy: 'regime-detector' })) > 0);
+    expect((await e.get('/health/workers')).body.workers.map((w: { name: string }) => w.name)).toEqual(expect.arrayContaining(['strategy:volume-scalper', 'strategy:regime-detector']));
   }, 60_000);
 
   it('takes msgpack batches and JSON ticks from publishers; every signal is counted in /metrics', async () => {

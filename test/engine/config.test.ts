@@ -21,12 +21,13 @@ function problems(fn: () => unknown): string[] {
 }
 
 describe('config', () => {
-  it('defaults give a runnable engine: simulator, publishers, the latency probe, ports 8080 and 9001', () => {
+  it('defaults give a runnable engine: simulator, publishers, the two desk strategies, ports 8080 and 9001', () => {
     const c = loadConfig({});
     expect(c.http.port).toBe(8080);
     expect(c.ingest.port).toBe(9001);
     expect(c.feeds.simulator.enabled).toBe(true);
-    expect(c.strategies).toEqual([{ name: 'latency-probe', id: 'latency-probe', params: { every: 100, stopBps: 0, conviction: 0.5 } }]);
+    expect(c.strategies.map((s) => [s.name, s.id])).toEqual([['volume-scalper', 'volume-scalper'], ['regime-detector', 'regime-detector']]);
+    expect(c.strategies[0].params).toMatchObject({ whaleUsd: 50_000 });
     expect(c.rings.waitStrategy).toBe('spin-then-park');
   });
 
@@ -36,7 +37,7 @@ describe('config', () => {
     a.strategies.push({ name: 'latency-probe', id: 'x', params: {} });
     const b = loadConfig({});
     expect(b.feeds.simulator.enabled).toBe(true);
-    expect(b.strategies).toHaveLength(1);
+    expect(b.strategies).toHaveLength(2);
   });
 
   it('environment variables override ports and log level', () => {

@@ -36,7 +36,9 @@ export async function startEngineProcess(
 ): Promise<EngineProcess> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tickring-e2e-'));
   const file = path.join(dir, 'tickring.json');
-  writeFileSync(file, JSON.stringify(config));
+  // Tests run the latency probe unless they say otherwise: it signals on every Nth tick, so they can count
+  // signals; `npm start` keeps the engine's own default (the two desk strategies).
+  writeFileSync(file, JSON.stringify(how === 'node' && !('strategies' in config) ? { ...config, strategies: [{ name: 'latency-probe', params: {} }] } : config));
   const db = how === 'node' && !env.DATABASE_URL ? await freshDatabase() : null;
   const storageEnv: Record<string, string> = { TICKRING_DATA_DIR: path.join(dir, 'var'), ...(db ? { DATABASE_URL: db.url } : {}) };
   const [cmd, args] = how === 'node' ? [process.execPath, [compiled('workers/main.js'), ...command]] : ['npm', ['start', '--silent']];
