@@ -25,6 +25,12 @@ export function checkTargets(rows: BenchRow[]): string[] {
     const drops = Number(/drops (\d+)/.exec(e2e.note)?.[1] ?? NaN);
     lines.push(`  ${verdict(e2e.p99! <= 1000 && drops === 0)} engine tick-to-signal p99 <= 1 ms at 10k ticks/s, no drops: ${e2e.p99!.toFixed(1)} us, ${drops} drops`);
   }
+  const desk = find('engine', 'tick-to-signal (volume-scalper + regime-detector) @ 10k/s');
+  if (desk) {
+    const drops = Number(/drops (\d+)/.exec(desk.note)?.[1] ?? NaN);
+    const samples = Number(/(\d+) samples/.exec(desk.note)?.[1] ?? 0);
+    lines.push(`  ${samples > 0 ? verdict(desk.p99! <= 1000 && drops === 0) : 'n/a   '} desk strategies tick-to-signal p99 <= 1 ms at 10k ticks/s, no drops: ${samples > 0 ? `${desk.p99!.toFixed(1)} us` : 'no signals in the window'}, ${drops} drops, ${samples} signals`);
+  }
   const streaming = rows.filter((r) => r.suite === 'analytics' && r.unit === 'ns/update' && !r.name.startsWith('regime classifier') && !/: (trading-signals|technicalindicators)$/.test(r.name));
   if (streaming.length) {
     const worst = streaming.reduce((a, b) => (b.p50! > a.p50! ? b : a));
