@@ -103,7 +103,8 @@ export async function engineOrders(quick: boolean, progress: (s: string) => void
   const engine = await startBenchEngine(config);
   try {
     await sleep(1000);
-    const keys = ['signal_to_order', 'tick_to_order'];
+    // strategy-to-risk is the hop inside signal-to-order: beside it, it shows how much of the order path is the wake-up
+    const keys = ['signal_to_order', 'tick_to_order', 'strategy_to_risk'];
     const before = keys.map((k) => engine.status.histogram(k).snapshot());
     // what became of the probe's signals: orders, or decided against (and why)
     const counts = ['orders', 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits', 'refusedByCircuit', 'refusedByRiskLevel', 'unsized', 'trips'];
@@ -113,7 +114,7 @@ export async function engineOrders(quick: boolean, progress: (s: string) => void
     const delta = counts.map((k, i) => `${k} ${engine.status.read(`risk.${k}`) - counts0[i]}`);
     const orders = engine.status.read('risk.orders') - counts0[0];
     return keys.map((k, i) =>
-      hopRow(`${k.replace(/_/g, '-')} @ 10k/s (paper)`, windowHistogram(before[i], after[i]), orders / (window / 1000), i === 0 ? delta.join(', ') : ''),
+      hopRow(`${k.replace(/_/g, '-')} @ 10k/s (paper)`, windowHistogram(before[i], after[i]), i < 2 ? orders / (window / 1000) : windowHistogram(before[i], after[i]).totalCount / (window / 1000), i === 0 ? delta.join(', ') : i === 2 ? 'every signal, the hop inside signal-to-order' : ''),
     );
   } finally {
     await engine.stop();

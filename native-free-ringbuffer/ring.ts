@@ -58,6 +58,10 @@ export function createRing(options: RingOptions): RingDescriptor {
     throw new RangeError(`ring record size must be a positive multiple of 8 bytes, got ${recordSize}`);
   }
   const buffer = new SharedArrayBuffer(HEADER_BYTES + capacity * recordSize);
+  // Touch every page now: the OS maps shared memory lazily, and the first write to each page is a
+  // page fault; take them all here rather than one by one on the hot path.
+  const bytes = new Uint8Array(buffer);
+  for (let i = 0; i < bytes.length; i += 4096) bytes[i] = 0;
   const header = new Int32Array(buffer, 0, HEADER_BYTES / 4);
   header[I_MAGIC] = MAGIC;
   header[I_VERSION] = VERSION;

@@ -156,6 +156,9 @@ const riskSlots = Object.fromEntries(
 );
 const CIRCUIT_CODE = { CLOSED: 0, OPEN: 1, HALF_OPEN: 2 } as const;
 let lastHousekeeping = 0;
+/** Final orders are remembered (for idempotent retries and the kill switch) this long, then only stored. */
+const ORDER_MEMORY_MS = 15 * 60_000;
+let lastForget = 0;
 let lastPnl = { at: 0, fills: -1, equity: NaN };
 const PNL_EVERY_MS = 5000;
 /** The day's P&L row, when fills happened or every few seconds while equity moves. */
@@ -172,6 +175,10 @@ function recordPnl(nowMs: number): void {
 }
 function housekeeping(nowMs: number): void {
   execution.housekeeping(nowMs, regimeState);
+  if (nowMs - lastForget >= 60_000) {
+    lastForget = nowMs;
+    execution.broker.forgetFinal(nowMs - ORDER_MEMORY_MS);
+  }
   recordPnl(nowMs);
   outbox.pump();
   const c = execution.counters;

@@ -31,5 +31,10 @@ export interface Broker {
   /** Orders not yet final. */
   openOrders(): number;
   order(clientOrderId: string): Readonly<Order> | undefined;
+  /**
+   * Forgets final orders last updated before `beforeMs` (they are stored): memory stays bounded over a long
+   * day. A client order id stays idempotent for as long as its order is remembered.
+   */
+  forgetFinal(beforeMs: number): number;
   orders(): Readonly<Order>[];
 }

@@ -1,6 +1,6 @@
 import { TickKind, type Tick } from '../../native-free-ringbuffer/index.js';
 import { PortfolioTracker } from '../analytics/position-sizer.js';
-import { applyFill, applyModify, checkModify, isFinal, newOrder, OrderError, OrderState, transition, type Order, type OrderChanges, type OrderRequest } from '../orders/order.js';
+import { applyFill, applyModify, blankOrder, checkModify, isFinal, newOrder, OrderError, OrderState, transition, type Order, type OrderChanges, type OrderRequest } from '../orders/order.js';
 import type { Broker, BrokerEvent } from './broker.js';
 
 /** An order as the venue reports it. */
@@ -145,7 +145,8 @@ export class VenueBroker implements Broker {
     try {
       order = newOrder(r, nowMs);
     } catch (e) {
-      order = { ...r, state: OrderState.New, filledQty: 0, avgPrice: NaN, fees: 0, fillCount: 0, rejectReason: (e as Error).message, createdAt: nowMs, updatedAt: nowMs };
+      order = blankOrder(r, nowMs);
+      order.rejectReason = (e as Error).message;
       this.byId.set(r.clientOrderId, order);
       this.reject(order, order.rejectReason!);
       return order;
@@ -283,6 +284,18 @@ export class VenueBroker implements Broker {
   openOrders(): number {
     let n = 0;
     for (const list of this.open) n += list.length;
+    return n;
+  }
+
+  forgetFinal(beforeMs: number): number {
+    let n = 0;
+    for (const [id, o] of this.byId) {
+      if (isFinal(o.state) && o.updatedAt < beforeMs) {
+        this.byId.delete(id);
+        this.venueIds.delete(id);
+        n++;
+      }
+    }
     return n;
   }
 

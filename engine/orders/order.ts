@@ -73,7 +73,19 @@ export function newOrder(r: OrderRequest, now: number): Order {
   if (!/^[A-Za-z0-9_-]{1,36}$/.test(r.clientOrderId)) throw new OrderError(`client order id must be 1-36 letters, digits, '-' or '_', got '${r.clientOrderId}'`);
   if (!(r.qty > 0) || !Number.isFinite(r.qty)) throw new OrderError(`quantity must be a positive number, got ${r.qty}`);
   if (r.type === 'limit' && !(r.limitPrice! > 0)) throw new OrderError('a limit order needs a limit price > 0');
-  return { ...r, state: OrderState.New, filledQty: 0, avgPrice: NaN, fees: 0, fillCount: 0, rejectReason: null, createdAt: now, updatedAt: now };
+  return blankOrder(r, now);
+}
+
+/**
+ * Every order has the same shape, fields in the same order (a spread of the
+ * request would give each kind of request its own shape, and the order path
+ * megamorphic property access: ~5 us per order instead of a fraction).
+ */
+export function blankOrder(r: OrderRequest, now: number): Order {
+  return {
+    clientOrderId: r.clientOrderId, instrumentId: r.instrumentId, side: r.side, type: r.type, qty: r.qty, limitPrice: r.limitPrice,
+    state: OrderState.New, filledQty: 0, avgPrice: NaN, fees: 0, fillCount: 0, rejectReason: null, createdAt: now, updatedAt: now,
+  };
 }
 
 /** Moves `o` to `next`, or throws: an illegal transition is a bug or a corrupt broker report. */

@@ -113,3 +113,17 @@ describe('paper broker: modify', () => {
     expect(() => b.modify('m1', { qty: 5 }, 5)).toThrow(/FILLED: it cannot be modified/);
   });
 });
+
+describe('broker memory', () => {
+  it('forgets final orders older than the window, keeps open and recent ones', () => {
+    const b = new PaperBroker(1, { startingCash: 1e5, latencyMs: 0, slippageBps: 0, takerFeeBps: 0, makerFeeBps: 0 });
+    b.place({ clientOrderId: 'old', instrumentId: 1, side: 'buy', type: 'market', qty: 1 }, 0);
+    b.onTick({ ...emptyTick(), instrumentId: 1, kind: TickKind.Trade, price: 100, qty: 5 }, 10);
+    b.place({ clientOrderId: 'open', instrumentId: 1, side: 'buy', type: 'limit', qty: 1, limitPrice: 50 }, 20);
+    b.place({ clientOrderId: 'recent', instrumentId: 1, side: 'sell', type: 'market', qty: 1 }, 1000);
+    b.onTick({ ...emptyTick(), instrumentId: 1, kind: TickKind.Trade, price: 100, qty: 5 }, 1000);
+    expect(b.forgetFinal(500)).toBe(1);
+    expect([b.order('old'), b.order('open')?.state, b.order('recent')?.state]).toEqual([undefined, OrderState.Acknowledged, OrderState.Filled]);
+    expect(b.portfolio.position(1)).toBe(0); // forgetting an order changes no position
+  });
+});

@@ -1,6 +1,6 @@
 import { TickKind, type Tick } from '../../../native-free-ringbuffer/index.js';
 import { PortfolioTracker } from '../../analytics/position-sizer.js';
-import { applyFill, applyModify, isFinal, newOrder, OrderError, OrderState, transition, type Fill, type Order, type OrderChanges, type OrderRequest } from '../../orders/order.js';
+import { applyFill, applyModify, blankOrder, isFinal, newOrder, OrderError, OrderState, transition, type Fill, type Order, type OrderChanges, type OrderRequest } from '../../orders/order.js';
 import type { Broker, BrokerEvent } from '../broker.js';
 
 /**
@@ -47,7 +47,8 @@ export class PaperBroker implements Broker {
     try {
       order = newOrder(r, nowMs);
     } catch (e) {
-      order = { ...r, state: OrderState.New, filledQty: 0, avgPrice: NaN, fees: 0, fillCount: 0, rejectReason: (e as Error).message, createdAt: nowMs, updatedAt: nowMs };
+      order = blankOrder(r, nowMs);
+      order.rejectReason = (e as Error).message;
       this.byId.set(r.clientOrderId, order);
       transition(order, OrderState.Rejected, nowMs);
       this.onEvent({ type: 'reject', order });
@@ -106,6 +107,17 @@ export class PaperBroker implements Broker {
   openOrders(): number {
     let n = 0;
     for (const list of this.open) n += list.length;
+    return n;
+  }
+
+  forgetFinal(beforeMs: number): number {
+    let n = 0;
+    for (const [id, o] of this.byId) {
+      if (isFinal(o.state) && o.updatedAt < beforeMs) {
+        this.byId.delete(id);
+        n++;
+      }
+    }
     return n;
   }
 
