@@ -10,6 +10,7 @@ import { BinanceVenue } from '../engine/brokers/binance/binance-venue.js';
 import { BrokerKind } from '../engine/status/status-region.js';
 import type { BrokerQuery } from './thread-kit.js';
 import type { InstrumentInfo } from '../engine/instruments/registry.js';
+import { isFinal } from '../engine/orders/order.js';
 
 /** The paper broker's books, shaped like a venue's answer. */
 function paperAnswer(q: BrokerQuery, b: Broker, instruments: readonly InstrumentInfo[]): unknown {
@@ -20,7 +21,7 @@ function paperAnswer(q: BrokerQuery, b: Broker, instruments: readonly Instrument
       .map((i, k) => ({ instrumentId: k + 1, symbol: i.symbol, qty: pf.position(k + 1), avgPrice: pf.averagePrice(k + 1) }))
       .filter((p) => p.qty !== 0);
   }
-  return b.orders().filter((o) => o.state !== 'FILLED' && o.state !== 'CANCELLED' && o.state !== 'REJECTED');
+  return b.orders().filter((o) => !isFinal(o.state));
 }
 
 /**

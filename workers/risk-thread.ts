@@ -18,6 +18,7 @@ import { StoreOutbox } from './store-outbox.js';
 import { decisionRow, type PendingRow } from '../engine/persistence/store-rows.js';
 import type { BrokerEvent } from '../engine/brokers/broker.js';
 import { brokerClient } from './broker-client.js';
+import { strategyFactory } from '../engine/strategies/catalog.js';
 import { BROKER_FIELDS, BrokerKind } from '../engine/status/status-region.js';
 import type { Reconciliation } from '../engine/brokers/venue-broker.js';
 
@@ -40,8 +41,8 @@ const signal = emptySignal();
 const outbox = new StoreOutbox(new RingWriter(plan.storeRing));
 const store = (r: PendingRow) => outbox.row(r);
 const instrument = (id: number) => plan.instruments[id - 1];
-// the latency probe signals on every tick for the benches: diagnostics, not evidence (its orders and fills are recorded)
-const diagnostic = plan.config.strategies.map((s) => s.name === 'latency-probe');
+// a diagnostic strategy's signals and decisions are measurements, not evidence (its orders and fills are recorded)
+const diagnostic = plan.config.strategies.map((s) => strategyFactory(s.name).diagnostic === true);
 const recordSignalsOf = diagnostic.map((d) => plan.config.storage.recordSignals && !d);
 /** Strategy-id bits (id = index + 1) of the strategies whose decisions are evidence. */
 const evidenceMask = diagnostic.reduce((m, d, k) => (d ? m : m | (1 << (k + 1))), 0);

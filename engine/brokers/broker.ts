@@ -1,6 +1,7 @@
 import type { Tick } from '../../native-free-ringbuffer/index.js';
 import type { PortfolioTracker } from '../analytics/position-sizer.js';
-import type { Fill, Order, OrderChanges, OrderRequest } from '../orders/order.js';
+import { blankOrder, newOrder, type Fill, type Order, type OrderChanges, type OrderRequest } from '../orders/order.js';
+import type { OrderBook } from '../orders/order-book.js';
 
 /** What a broker reports about an order: accepted, filled (with the fill), modified, cancelled, rejected. */
 export type BrokerEvent = { type: 'ack' | 'fill' | 'modify' | 'cancel' | 'reject'; order: Readonly<Order>; fill?: Fill };
@@ -37,4 +38,18 @@ export interface Broker {
    */
   forgetFinal(beforeMs: number): number;
   orders(): Readonly<Order>[];
+}
+
+/**
+ * A new order from a request, or the reason a broker refuses it before it
+ * goes anywhere (a malformed request, an instrument the registry does not
+ * have): the order is then recorded REJECTED with that reason.
+ */
+export function admit(r: OrderRequest, nowMs: number, book: OrderBook): { order: Order; refusal: string | null } {
+  try {
+    const order = newOrder(r, nowMs);
+    return { order, refusal: book.knows(r.instrumentId) ? null : `unknown instrument ${r.instrumentId}` };
+  } catch (e) {
+    return { order: blankOrder(r, nowMs), refusal: (e as Error).message };
+  }
 }

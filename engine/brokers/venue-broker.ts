@@ -1,7 +1,8 @@
 import { TickKind, type Tick } from '../../native-free-ringbuffer/index.js';
 import { PortfolioTracker } from '../analytics/position-sizer.js';
-import { applyFill, applyModify, blankOrder, checkModify, isFinal, newOrder, OrderError, OrderState, transition, type Order, type OrderChanges, type OrderRequest } from '../orders/order.js';
-import type { Broker, BrokerEvent } from './broker.js';
+import { applyFill, applyModify, checkModify, isFinal, OrderError, OrderState, transition, type Order, type OrderChanges, type OrderRequest } from '../orders/order.js';
+import { admit, type Broker, type BrokerEvent } from './broker.js';
+import { OrderBook } from '../orders/order-book.js';
 
 /** An order as the venue reports it. */
 export interface VenueOrder {
@@ -112,9 +113,10 @@ export const DEFAULT_VENUE: VenueBrokerOptions = { startingCash: 100_000, pollMs
  */
 export class VenueBroker implements Broker {
   readonly portfolio: PortfolioTracker;
-  private readonly byId = new Map<string, Order>();
+  private readonly book: OrderBook;
+  /** Client order id -> the venue's order id, and back (trades name the venue's). */
   private readonly venueIds = new Map<string, string>();
-  private readonly open: Order[][];
+  private readonly clientIds = new Map<string, string>();
   private readonly seenTrades = new Set<string>();
   private readonly cancelWanted = new Set<string>();
   private polling = false;
@@ -131,7 +133,7 @@ export class VenueBroker implements Broker {
     private readonly now: () => number = Date.now,
   ) {
     this.portfolio = new PortfolioTracker(o.startingCash, instruments);
-    this.open = Array.from({ length: instruments + 1 }, () => []);
+    this.book = new OrderBook(instruments);
   }
 
   get name(): string {
@@ -139,25 +141,16 @@ export class VenueBroker implements Broker {
   }
 
   place(r: OrderRequest, nowMs: number): Readonly<Order> {
-    const existing = this.byId.get(r.clientOrderId);
+    const existing = this.book.get(r.clientOrderId);
     if (existing) return existing;
-    let order: Order;
-    try {
-      order = newOrder(r, nowMs);
-    } catch (e) {
-      order = blankOrder(r, nowMs);
-      order.rejectReason = (e as Error).message;
-      this.byId.set(r.clientOrderId, order);
-      this.reject(order, order.rejectReason!);
-      return order;
-    }
-    this.byId.set(r.clientOrderId, order);
-    if (r.instrumentId < 1 || r.instrumentId >= this.open.length) {
-      this.reject(order, `unknown instrument ${r.instrumentId}`);
+    const { order, refusal } = admit(r, nowMs, this.book);
+    if (refusal !== null) {
+      this.book.add(order, false);
+      this.reject(order, refusal);
       return order;
     }
     transition(order, OrderState.Sent, nowMs);
-    this.open[r.instrumentId].push(order);
+    this.book.add(order, true);
     void this.send(order);
     return order;
   }
@@ -212,7 +205,7 @@ export class VenueBroker implements Broker {
   }
 
   private acknowledged(order: Order, venueId: string): void {
-    this.venueIds.set(order.clientOrderId, venueId);
+    this.remember(order.clientOrderId, venueId);
     if (order.state === OrderState.Sent) {
       transition(order, OrderState.Acknowledged, this.now());
       this.onEvent({ type: 'ack', order });
@@ -221,7 +214,7 @@ export class VenueBroker implements Broker {
   }
 
   cancel(clientOrderId: string, nowMs: number): Readonly<Order> {
-    const order = this.byId.get(clientOrderId);
+    const order = this.book.get(clientOrderId);
     if (!order) throw new OrderError(`no order '${clientOrderId}'`);
     if (isFinal(order.state)) return order;
     if (!this.venueIds.has(clientOrderId)) this.cancelWanted.add(clientOrderId); // sent once the venue has it
@@ -240,7 +233,7 @@ export class VenueBroker implements Broker {
   }
 
   modify(clientOrderId: string, changes: OrderChanges, nowMs: number): Readonly<Order> {
-    const order = this.byId.get(clientOrderId);
+    const order = this.book.get(clientOrderId);
     if (!order) throw new OrderError(`no order '${clientOrderId}'`);
     checkModify(order, changes);
     if (!this.venueIds.has(clientOrderId)) throw new OrderError(`order ${clientOrderId} is not acknowledged by the venue yet: modify it once it is`);
@@ -254,7 +247,7 @@ export class VenueBroker implements Broker {
       await this.api.modify(this.ref(order), order, changes);
       if (isFinal(order.state)) return; // filled or cancelled meanwhile
       applyModify(order, changes, this.now());
-      if (isFinal(order.state)) this.remove(order);
+      if (isFinal(order.state)) this.book.close(order);
       this.onEvent({ type: 'modify', order });
     } catch (e) {
       this.problem(`modify of ${order.clientOrderId} failed: ${(e as Error).message}`);
@@ -262,12 +255,9 @@ export class VenueBroker implements Broker {
   }
 
   cancelAll(nowMs: number): number {
-    let n = 0;
-    for (const list of this.open) for (const o of [...list]) {
-      this.cancel(o.clientOrderId, nowMs);
-      n++;
-    }
-    return n;
+    const working = this.book.allWorking();
+    for (const o of working) this.cancel(o.clientOrderId, nowMs);
+    return working.length;
   }
 
   onTick(t: Tick): void {
@@ -275,36 +265,27 @@ export class VenueBroker implements Broker {
   }
 
   workingQty(instrumentId: number): number {
-    const list = this.open[instrumentId];
-    let q = 0;
-    if (list) for (const o of list) q += (o.side === 'buy' ? 1 : -1) * (o.qty - o.filledQty);
-    return q;
+    return this.book.workingQty(instrumentId);
   }
 
   openOrders(): number {
-    let n = 0;
-    for (const list of this.open) n += list.length;
-    return n;
+    return this.book.workingCount();
   }
 
   forgetFinal(beforeMs: number): number {
-    let n = 0;
-    for (const [id, o] of this.byId) {
-      if (isFinal(o.state) && o.updatedAt < beforeMs) {
-        this.byId.delete(id);
-        this.venueIds.delete(id);
-        n++;
-      }
-    }
-    return n;
+    return this.book.forgetFinal(beforeMs, (id) => {
+      const venueId = this.venueIds.get(id);
+      this.venueIds.delete(id);
+      if (venueId !== undefined) this.clientIds.delete(venueId);
+    });
   }
 
   order(clientOrderId: string): Readonly<Order> | undefined {
-    return this.byId.get(clientOrderId);
+    return this.book.get(clientOrderId);
   }
 
   orders(): Readonly<Order>[] {
-    return [...this.byId.values()];
+    return this.book.all();
   }
 
   /** Asks the venue about every open order it has acknowledged: executions first, then terminal states. */
@@ -313,16 +294,16 @@ export class VenueBroker implements Broker {
     this.polling = true;
     try {
       const refs: VenueRef[] = [];
-      for (const list of this.open) for (const o of list) if (this.venueIds.has(o.clientOrderId)) refs.push(this.ref(o));
-      // orders still SENT after an unanswered placement: find them by client order id
-      for (const list of this.open) {
-        for (const o of list) {
-          if (this.venueIds.has(o.clientOrderId)) continue;
-          const found = await this.api.lookup(o.clientOrderId, o.instrumentId).catch(() => undefined);
-          if (found) {
-            this.acknowledged(o, found.venueOrderId);
-            refs.push(this.ref(o));
-          }
+      for (const o of this.book.allWorking()) {
+        if (this.venueIds.has(o.clientOrderId)) {
+          refs.push(this.ref(o));
+          continue;
+        }
+        // still SENT after an unanswered placement: find it by client order id
+        const found = await this.api.lookup(o.clientOrderId, o.instrumentId).catch(() => undefined);
+        if (found) {
+          this.acknowledged(o, found.venueOrderId);
+          refs.push(this.ref(o));
         }
       }
       if (refs.length === 0) return;
@@ -356,7 +337,7 @@ export class VenueBroker implements Broker {
     const refs = venueOrders.map((v) => ({ clientOrderId: v.clientOrderId, venueOrderId: v.venueOrderId, instrumentId: v.instrumentId }));
     const trades = refs.length ? await this.api.trades(refs) : [];
     for (const v of venueOrders) {
-      if (this.byId.has(v.clientOrderId)) continue;
+      if (this.book.get(v.clientOrderId)) continue;
       const now = this.now();
       const order: Order = {
         clientOrderId: v.clientOrderId, instrumentId: v.instrumentId, side: v.side, type: v.type, qty: v.qty, limitPrice: v.limitPrice,
@@ -375,12 +356,16 @@ export class VenueBroker implements Broker {
         order.rejectReason = v.rejectReason;
         transition(order, v.state, now);
       }
-      this.byId.set(v.clientOrderId, order);
-      this.venueIds.set(v.clientOrderId, v.venueOrderId);
-      if (!isFinal(order.state)) this.open[v.instrumentId].push(order);
+      this.book.add(order, !isFinal(order.state));
+      this.remember(v.clientOrderId, v.venueOrderId);
       orders.push({ order, fills, adopted: !isFinal(order.state) });
     }
     return { positions: positions.filter((p) => p.qty !== 0), orders };
+  }
+
+  private remember(clientOrderId: string, venueId: string): void {
+    this.venueIds.set(clientOrderId, venueId);
+    this.clientIds.set(venueId, clientOrderId);
   }
 
   private ref(o: Order): VenueRef {
@@ -389,8 +374,8 @@ export class VenueBroker implements Broker {
 
   private applyTrade(t: VenueTrade): void {
     if (this.seenTrades.has(t.tradeId)) return;
-    let order: Order | undefined;
-    for (const [client, venueId] of this.venueIds) if (venueId === t.venueOrderId) order = this.byId.get(client);
+    const client = this.clientIds.get(t.venueOrderId);
+    const order = client === undefined ? undefined : this.book.get(client);
     if (!order || isFinal(order.state)) return;
     this.seenTrades.add(t.tradeId);
     const fill = { tradeId: t.tradeId, clientOrderId: order.clientOrderId, qty: Math.min(t.qty, order.qty - order.filledQty), price: t.price, fee: t.fee, at: t.at };
@@ -398,17 +383,17 @@ export class VenueBroker implements Broker {
     applyFill(order, fill);
     this.portfolio.fill(order.instrumentId, order.side === 'buy' ? fill.qty : -fill.qty, fill.price, fill.fee);
     this.onEvent({ type: 'fill', order, fill });
-    if (isFinal(order.state)) this.remove(order);
+    if (isFinal(order.state)) this.book.close(order);
   }
 
   /** The venue's view of an order: cancellations and rejections (fills come from trades). */
   private apply(v: VenueOrder): void {
-    const order = this.byId.get(v.clientOrderId);
+    const order = this.book.get(v.clientOrderId);
     if (!order || isFinal(order.state)) return;
     if (v.state === OrderState.Cancelled || v.state === OrderState.Rejected) {
       if (v.state === OrderState.Rejected) return this.reject(order, v.rejectReason ?? 'rejected by the venue');
       transition(order, OrderState.Cancelled, this.now());
-      this.remove(order);
+      this.book.close(order);
       this.onEvent({ type: 'cancel', order });
     }
   }
@@ -416,14 +401,8 @@ export class VenueBroker implements Broker {
   private reject(order: Order, reason: string): void {
     order.rejectReason = reason;
     transition(order, OrderState.Rejected, this.now());
-    this.remove(order);
+    this.book.close(order);
     this.onEvent({ type: 'reject', order });
-  }
-
-  private remove(o: Order): void {
-    const list = this.open[o.instrumentId];
-    const k = list ? list.indexOf(o) : -1;
-    if (k >= 0) list.splice(k, 1);
   }
 
   private problem(message: string): void {

@@ -1,4 +1,5 @@
 import type { Database } from './database.js';
+import type { OrderRow } from './store-rows.js';
 
 /**
  * What the control API shows of trading from the database: positions,
@@ -14,23 +15,8 @@ export interface PositionView {
   updatedAt: string;
 }
 
-export interface OrderView {
-  clientOrderId: string;
-  brokerOrderId: string | null;
-  exchange: string;
-  symbol: string;
-  side: string;
-  type: string;
-  qty: number;
-  limitPrice: number | null;
-  state: string;
-  filledQty: number;
-  avgPrice: number | null;
-  fees: number;
-  rejectReason: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** An order as stored (see OrderRow), its times as ISO 8601. */
+export type OrderView = Omit<OrderRow, 't' | 'run' | 'seq' | 'broker' | 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string };
 
 export interface DayPnl {
   day: string;

@@ -64,5 +64,6 @@ export const latencyProbe: StrategyFactory<Params> = {
   name: 'latency-probe',
   description: 'diagnostic: a signal every N ticks, for latency measurement',
   params,
+  diagnostic: true,
   create: (p, ctx) => new LatencyProbe(p, ctx),
 };

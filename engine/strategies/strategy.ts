@@ -36,5 +36,7 @@ export interface StrategyFactory<P = unknown> {
   readonly name: string;
   readonly description: string;
   readonly params: z.ZodType<P>;
+  /** A diagnostic (its signals and decisions are measurements, not evidence: not stored; its orders and fills are). */
+  readonly diagnostic?: boolean;
   create(params: P, ctx: StrategyContext): Strategy;
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
-import { startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+import { probeTrading, startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
 import { freshDatabase } from '../helpers/services.js';
 
 let engine: EngineProcess | undefined;
@@ -15,12 +15,7 @@ afterEach(async () => {
 describe('paper trading end to end', () => {
   it('signals become intents, orders and fills at the paper broker; every hop shows in /metrics; every order and fill is in PostgreSQL after shutdown', async () => {
     db = await freshDatabase();
-    engine = await startEngineProcess({
-      feeds: { simulator: { ticksPerSecond: 2000 }, publishers: { enabled: false } },
-      strategies: [{ name: 'latency-probe', params: { every: 150, stopBps: 20, conviction: 0.9 } }],
-      // entries of about a tenth of equity (0.02% at risk over a 20 bps stop): the RiskLevel keeps them flowing
-      risk: { riskPerTradePct: 0.02 },
-    }, { DATABASE_URL: db.url });
+    engine = await startEngineProcess(probeTrading(150), { DATABASE_URL: db.url });
     const e = engine;
     // entries on the side already at the leverage limit size to nothing (counted), so wait for orders too
     await e.waitFor('orders and fills', async () => (await e.metric('tickring_orders_total')) >= 3 && (await e.metric('tickring_fills_total')) >= 3, 20_000);

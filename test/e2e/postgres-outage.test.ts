@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
-import { startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+import { probeTrading, startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
 import { privateCluster } from '../helpers/pg-cluster.js';
 
 let engine: EngineProcess | undefined;
@@ -15,13 +15,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('PostgreSQL stopped for 30 s while trading (pg_ctlcluster stop/start)', () => {
   it('trading goes on, rows spill to the journal, the journal catches up, and no row is missing', async () => {
     cluster = await privateCluster();
-    engine = await startEngineProcess({
-      feeds: { simulator: { ticksPerSecond: 2000 }, publishers: { enabled: false } },
-      strategies: [{ name: 'latency-probe', params: { every: 150, stopBps: 20, conviction: 0.9 } }],
-      storage: { retryMs: 300, writeTimeoutMs: 2000 },
-      // entries of about a tenth of equity keep the book below the RiskLevel's bounds: orders flow all through
-      risk: { riskPerTradePct: 0.02, circuit: { dailyLossPct: 100, drawdownPct: 100 } },
-    }, { DATABASE_URL: cluster.url });
+    engine = await startEngineProcess({ ...probeTrading(150), storage: { retryMs: 300, writeTimeoutMs: 2000 } }, { DATABASE_URL: cluster.url });
     const e = engine;
     const db = async () => (await e.get('/health/db')).body;
     await e.waitFor('fills stored', async () => (await e.metric('tickring_fills_total')) >= 3 && (await db()).rowsWritten > 0, 20_000);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+import { probeTrading, startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
 import { freshDatabase } from '../helpers/services.js';
 import { FakeKiteApi } from '../fakes/fake-kite-api.js';
 
@@ -25,13 +25,9 @@ describe('SIGKILL in the middle of order flow, then a restart (Kite broker clien
     db = await freshDatabase();
     const config = {
       instruments: ['INFY'],
-      feeds: { simulator: { ticksPerSecond: 2000 }, publishers: { enabled: false } },
-      strategies: [{ name: 'latency-probe', params: { every: 40, stopBps: 20, conviction: 0.9 } }],
+      ...probeTrading(40),
       broker: { name: 'kite', users: { PAPER_TRADER_001: 'AB1234' }, pollMs: 100, timeoutMs: 2000 },
       kite: { apiKey: 'sigkey', restUrl: fake.url },
-      // the probe trades blindly: loss limits must not stop the order flow this test is about, and entries of
-      // about a tenth of equity (0.02% at risk over 20 bps) keep the book below the RiskLevel's bounds
-      risk: { riskPerTradePct: 0.02, circuit: { dailyLossPct: 100, drawdownPct: 100 } },
     };
     const env = { DATABASE_URL: db.url, TICKRING_DATA_DIR: dataDir, TICKRING_KITE_ACCESS_TOKEN: fake.accessToken };
 

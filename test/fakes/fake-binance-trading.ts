@@ -8,7 +8,8 @@
  * `fillOpen` or a cancel. `delayOrderResponses` answers placements late.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { localHttp, type LocalHttp } from './local-http.js';
 
 interface BinanceOrder {
   symbol: string;
@@ -40,27 +41,23 @@ export class FakeBinanceTrading {
   private nextOrderId = 1000;
   private nextTradeId = 5000;
 
-  private constructor(private readonly server: Server, readonly apiKey: string, readonly secret: string) {}
+  private constructor(private readonly http: LocalHttp, readonly apiKey: string, readonly secret: string) {}
 
   static async start(apiKey: string, secret: string): Promise<FakeBinanceTrading> {
-    const server = createServer();
-    const fake = new FakeBinanceTrading(server, apiKey, secret);
-    server.on('request', (req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => fake.handle(req, res, body));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    let fake: FakeBinanceTrading | null = null;
+    const http = await localHttp((req, res, body) => fake!.handle(req, res, body));
+    fake = new FakeBinanceTrading(http, apiKey, secret);
     return fake;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+    return this.http.url;
   }
 
   close(): Promise<void> {
-    return new Promise((r) => this.server.close(() => r()));
+    return this.http.close();
   }
+
 
   fillOpen(orderId: number, price: number): void {
     const o = this.orders.find((x) => x.orderId === orderId);

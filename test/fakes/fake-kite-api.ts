@@ -16,7 +16,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { localHttp, type LocalHttp } from './local-http.js';
 import { sharedData } from '../helpers/shared-data.js';
 
 /** Kite's timestamp format, in IST. */
@@ -43,27 +44,23 @@ export class FakeKiteApi {
   private nextOrderId = 250_000_000_000_000;
   private nextTradeId = 90_000_000;
 
-  private constructor(private readonly server: Server, readonly apiKey: string, readonly apiSecret: string) {}
+  private constructor(private readonly http: LocalHttp, readonly apiKey: string, readonly apiSecret: string) {}
 
   static async start(apiKey: string, apiSecret: string): Promise<FakeKiteApi> {
-    const server = createServer();
-    const fake = new FakeKiteApi(server, apiKey, apiSecret);
-    server.on('request', (req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => fake.handle(req, res, new URLSearchParams(body)));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    let fake: FakeKiteApi | null = null;
+    const http = await localHttp((req, res, body) => fake!.handle(req, res, new URLSearchParams(body)));
+    fake = new FakeKiteApi(http, apiKey, apiSecret);
     return fake;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+    return this.http.url;
   }
 
   close(): Promise<void> {
-    return new Promise((r) => this.server.close(() => r()));
+    return this.http.close();
   }
+
 
   private handle(req: IncomingMessage, res: ServerResponse, form: URLSearchParams): void {
     const path = (req.url ?? '').split('?')[0];

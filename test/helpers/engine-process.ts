@@ -133,3 +133,16 @@ export function parseMetric(text: string, name: string, labels: Record<string, s
   }
   return NaN;
 }
+
+/**
+ * A simulated market the latency probe trades blindly: a signal every `every` ticks with a 20 bps stop,
+ * entries of about a tenth of equity (0.02% at risk) so the RiskLevel keeps them flowing, and loss limits
+ * off so a strategy with no edge keeps trading. For tests about the order flow, not about P&L.
+ */
+export function probeTrading(every: number): Record<string, unknown> {
+  return {
+    feeds: { simulator: { ticksPerSecond: 2000 }, publishers: { enabled: false } },
+    strategies: [{ name: 'latency-probe', params: { every, stopBps: 20, conviction: 0.9 } }],
+    risk: { riskPerTradePct: 0.02, circuit: { dailyLossPct: 100, drawdownPct: 100 } },
+  };
+}

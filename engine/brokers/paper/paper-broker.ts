@@ -1,7 +1,8 @@
 import { TickKind, type Tick } from '../../../native-free-ringbuffer/index.js';
 import { PortfolioTracker } from '../../analytics/position-sizer.js';
-import { applyFill, applyModify, blankOrder, isFinal, newOrder, OrderError, OrderState, transition, type Fill, type Order, type OrderChanges, type OrderRequest } from '../../orders/order.js';
-import type { Broker, BrokerEvent } from '../broker.js';
+import { applyFill, applyModify, isFinal, OrderError, OrderState, transition, type Fill, type Order, type OrderChanges, type OrderRequest } from '../../orders/order.js';
+import { admit, type Broker, type BrokerEvent } from '../broker.js';
+import { OrderBook } from '../../orders/order-book.js';
 
 /**
  * The paper broker (the default): orders fill against the live tick stream.
@@ -31,73 +32,55 @@ export const DEFAULT_PAPER: PaperBrokerOptions = { startingCash: 100_000, latenc
 export class PaperBroker implements Broker {
   readonly name = 'paper';
   readonly portfolio: PortfolioTracker;
-  private readonly byId = new Map<string, Order>();
-  /** Open orders per instrument. */
-  private readonly open: Order[][];
+  private readonly book: OrderBook;
 
   constructor(instruments: number, private readonly o: PaperBrokerOptions = DEFAULT_PAPER, private readonly onEvent: (e: BrokerEvent) => void = () => {}) {
     this.portfolio = new PortfolioTracker(o.startingCash, instruments);
-    this.open = Array.from({ length: instruments + 1 }, () => []);
+    this.book = new OrderBook(instruments);
   }
 
   place(r: OrderRequest, nowMs: number): Readonly<Order> {
-    const existing = this.byId.get(r.clientOrderId);
+    const existing = this.book.get(r.clientOrderId);
     if (existing) return existing; // idempotent: a retry never places a second order
-    let order: Order;
-    try {
-      order = newOrder(r, nowMs);
-    } catch (e) {
-      order = blankOrder(r, nowMs);
-      order.rejectReason = (e as Error).message;
-      this.byId.set(r.clientOrderId, order);
+    const { order, refusal } = admit(r, nowMs, this.book);
+    if (refusal !== null) {
+      order.rejectReason = refusal;
+      this.book.add(order, false);
       transition(order, OrderState.Rejected, nowMs);
       this.onEvent({ type: 'reject', order });
       return order;
     }
-    if (r.instrumentId < 1 || r.instrumentId >= this.open.length) {
-      order.rejectReason = `unknown instrument ${r.instrumentId}`;
-      this.byId.set(r.clientOrderId, order);
-      transition(order, OrderState.Rejected, nowMs);
-      this.onEvent({ type: 'reject', order });
-      return order;
-    }
-    this.byId.set(r.clientOrderId, order);
     transition(order, OrderState.Sent, nowMs);
     transition(order, OrderState.Acknowledged, nowMs);
-    this.open[r.instrumentId].push(order);
+    this.book.add(order, true);
     this.onEvent({ type: 'ack', order });
     return order;
   }
 
   cancel(clientOrderId: string, nowMs: number): Readonly<Order> {
-    const order = this.byId.get(clientOrderId);
+    const order = this.book.get(clientOrderId);
     if (!order) throw new OrderError(`no order '${clientOrderId}'`);
     if (isFinal(order.state)) return order;
     transition(order, OrderState.Cancelled, nowMs);
-    this.remove(order);
+    this.book.close(order);
     this.onEvent({ type: 'cancel', order });
     return order;
   }
 
   modify(clientOrderId: string, changes: OrderChanges, nowMs: number): Readonly<Order> {
-    const order = this.byId.get(clientOrderId);
+    const order = this.book.get(clientOrderId);
     if (!order) throw new OrderError(`no order '${clientOrderId}'`);
     applyModify(order, changes, nowMs);
-    if (isFinal(order.state)) this.remove(order); // cut down to what had filled
+    if (isFinal(order.state)) this.book.close(order); // cut down to what had filled
     this.onEvent({ type: 'modify', order });
     return order;
   }
 
   /** Cancels every open order (the kill switch's first half). */
   cancelAll(nowMs: number): number {
-    let n = 0;
-    for (const list of this.open) {
-      for (const o of [...list]) {
-        this.cancel(o.clientOrderId, nowMs);
-        n++;
-      }
-    }
-    return n;
+    const working = this.book.allWorking();
+    for (const o of working) this.cancel(o.clientOrderId, nowMs);
+    return working.length;
   }
 
   venueOrderId(): null {
@@ -105,44 +88,31 @@ export class PaperBroker implements Broker {
   }
 
   openOrders(): number {
-    let n = 0;
-    for (const list of this.open) n += list.length;
-    return n;
+    return this.book.workingCount();
   }
 
   forgetFinal(beforeMs: number): number {
-    let n = 0;
-    for (const [id, o] of this.byId) {
-      if (isFinal(o.state) && o.updatedAt < beforeMs) {
-        this.byId.delete(id);
-        n++;
-      }
-    }
-    return n;
+    return this.book.forgetFinal(beforeMs);
   }
 
   order(clientOrderId: string): Readonly<Order> | undefined {
-    return this.byId.get(clientOrderId);
+    return this.book.get(clientOrderId);
   }
 
   orders(): Readonly<Order>[] {
-    return [...this.byId.values()];
+    return this.book.all();
   }
 
-  /** Signed quantity still to fill on the instrument's open orders (buys positive). */
   workingQty(instrumentId: number): number {
-    const list = this.open[instrumentId];
-    let q = 0;
-    if (list) for (const o of list) q += (o.side === 'buy' ? 1 : -1) * (o.qty - o.filledQty);
-    return q;
+    return this.book.workingQty(instrumentId);
   }
 
   /** Matches the instrument's open orders against a tick, and marks the portfolio. */
   onTick(t: Tick, nowMs: number): void {
     const id = t.instrumentId;
     if (t.kind === TickKind.Trade) this.portfolio.markPrice(id, t.price);
-    const list = this.open[id];
-    if (!list || list.length === 0) return;
+    const list = this.book.workingOn(id);
+    if (list.length === 0) return;
     for (let k = 0; k < list.length; ) {
       const o = list[k];
       this.match(o, t, nowMs);
@@ -184,9 +154,4 @@ export class PaperBroker implements Broker {
     this.onEvent({ type: 'fill', order: o, fill });
   }
 
-  private remove(o: Order): void {
-    const list = this.open[o.instrumentId];
-    const k = list.indexOf(o);
-    if (k >= 0) list.splice(k, 1);
-  }
 }
