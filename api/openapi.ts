@@ -156,7 +156,7 @@ export const OPENAPI = {
             required: ['state', 'backend', 'queuedRows', 'rowsWritten', 'batches', 'writeFailures', 'journal', 'backlogRows', 'signalsNotRecorded', 'lastWriteAt', 'lastErrorAt'],
             properties: {
               state: { enum: ['STARTING', 'WRITING', 'SPILLING', 'FAILING'] },
-              backend: { enum: ['none', 'postgres', 'embedded'] },
+              backend: { enum: ['none', 'postgres', 'embedded', 'file'] },
               queuedRows: { type: 'integer', minimum: 0 },
               rowsWritten: { type: 'integer', minimum: 0 },
               batches: { type: 'integer', minimum: 0 },

@@ -51,4 +51,13 @@ export class Clock {
   toEpochMs(ns: number): number {
     return this.anchor.epochMs + ns / 1e6;
   }
+
+  /**
+   * An event time (ns since the anchor) as ms since the epoch, at microsecond resolution.
+   * The raw conversion's last bits depend on the anchor, which differs run to run; rounded,
+   * a recorded time comes back the same on every run (replays are deterministic).
+   */
+  eventMs(ns: number): number {
+    return Math.round((this.anchor.epochMs + ns / 1e6) * 1000) / 1000;
+  }
 }

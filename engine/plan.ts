@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { createRing, Doorbell, SIGNAL_RECORD_BYTES, TICK_RECORD_BYTES, type RingDescriptor } from '../native-free-ringbuffer/index.js';
 import { createClockAnchor, type ClockAnchor } from './clock.js';
 import type { Config } from './config/schema.js';
@@ -25,8 +26,9 @@ export interface EnginePlan {
   storeRing: RingDescriptor;
   /**
    * One engine process (12 alphanumeric characters: start time in base 36 and
-   * 4 random hex digits): stored rows are keyed by it and the store ring's
-   * sequence, and client order ids start with it.
+   * 4 random hex digits; `replay` and a hash of the config in a deterministic
+   * replay): stored rows are keyed by it and the store ring's sequence, and
+   * client order ids start with it.
    */
   runId: string;
   threads: string[];
@@ -55,6 +57,16 @@ export function feedNames(config: Config): string[] {
   return feeds;
 }
 
+/**
+ * A deterministic replay is the same run every time: the same input and trading
+ * config give the same id (not the replay's speed, paths or ports).
+ */
+function replayRunId(config: Config): string {
+  const { file, format, symbol } = config.feeds.replay;
+  const trading = { input: path.basename(file ?? ''), format, symbol, instruments: config.instruments, strategies: config.strategies, risk: config.risk, paper: config.paper };
+  return `replay${createHash('sha256').update(JSON.stringify(trading)).digest('hex').slice(0, 6)}`;
+}
+
 export function createPlan(config: Config): EnginePlan {
   const strategyIds = config.strategies.map((s) => s.id ?? s.name);
   const threads = [INGEST, ...strategyIds.map(strategyThread), RISK, STORE, HTTP];
@@ -79,6 +91,6 @@ export function createPlan(config: Config): EnginePlan {
   const publications: Record<string, SharedArrayBuffer> = {};
   for (const id of strategyIds) publications[id] = PublishedRows.create(instruments.length + 1).buffer;
   const storeRing = createRing({ capacity: config.rings.storeCapacity, recordSize: STORE_RECORD_BYTES });
-  const runId = `${anchor.epochMs.toString(36).padStart(8, '0')}${randomBytes(2).toString('hex')}`;
+  const runId = config.deterministic ? replayRunId(config) : `${anchor.epochMs.toString(36).padStart(8, '0')}${randomBytes(2).toString('hex')}`;
   return { config, anchor, status: { buffer: status.buffer, layout }, tickRings, signalRings, storeRing, runId, threads, feeds, instruments, publications };
 }

@@ -136,7 +136,7 @@ export function decodeTick(v: RecordViews, off: number, t: Tick): Tick {
  * |  36  | f32  | confidence, 0..1                                    |
  * |  40  | f64  | suggested stop price (NaN when none)                |
  * |  48  | f64  | suggested target price (NaN when none)              |
- * |  56  | u8   | side: 1 long, 2 short, 3 flat (exit)                |
+ * |  56  | u8   | side: 1 long, 2 short, 3 flat (exit), 4 state       |
  * |  57  | u8   | strategy id                                         |
  * |  58  | u16  | flags                                               |
  * |  60  | u32  | reason codes (bit set, see the strategy's codes)    |
@@ -146,6 +146,12 @@ export enum SignalSide {
   Long = 1,
   Short = 2,
   Flat = 3,
+  /**
+   * Not a trade: a strategy's state for the instrument that risk acts on (the
+   * regime detector's regime in strength, size multiplier in price, stop
+   * distance in stop, alert bits in reasons), sent in order with its signals.
+   */
+  State = 4,
 }
 
 export interface Signal {

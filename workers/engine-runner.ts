@@ -13,6 +13,8 @@ export interface RunningEngine {
   status: StatusRegion;
   ports: { http: number | null; ingest: number | null };
   threads: Map<string, SupervisedThread>;
+  /** Resolves with the ticks played when a feed with an end (a replay) has played everything. */
+  feedFinished(feed: string): Promise<number>;
   /** Hands a new broker access token to the threads that use it (the daily login). */
   setBrokerToken(broker: 'kite', accessToken: string): void;
   /** Drains the rings and stops every thread; resolves with whether all stopped cleanly in time. */
@@ -31,6 +33,12 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   const clock = new Clock(plan.anchor);
   const ports: RunningEngine['ports'] = { http: null, ingest: null };
   const started = new Set<string>();
+  const finishedFeeds = new Map<string, number>();
+  const feedWaiters: (() => void)[] = [];
+  const feedFinished = async (feed: string): Promise<number> => {
+    while (!finishedFeeds.has(feed)) await new Promise<void>((r) => feedWaiters.push(r));
+    return finishedFeeds.get(feed)!;
+  };
   let notify: () => void = () => {};
   /** The latest broker token: a restarted ingest thread gets it again, not the one from config. */
   let kiteToken: string | null = null;
@@ -40,6 +48,10 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
     if (e.type === 'broker-query') threads.get(RISK)?.send({ type: 'broker-query', requestId: e.requestId, query: e.query, from: thread });
     if (e.type === 'reply') threads.get(e.to)?.send({ type: 'reply', requestId: e.requestId, ok: e.ok, body: e.body });
     if (e.type === 'fit-request') void fit(thread, e.kind, e.instrumentId, e.x);
+    if (e.type === 'feed-finished') {
+      finishedFeeds.set(e.feed, e.ticks);
+      for (const w of feedWaiters.splice(0)) w();
+    }
     if (e.type === 'started') {
       started.add(thread);
       if ((thread === INGEST || thread === RISK) && kiteToken !== null) threads.get(thread)!.send({ type: 'broker-token', broker: 'kite', accessToken: kiteToken });
@@ -131,5 +143,5 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
     return results.every((r) => r === 'clean');
   };
 
-  return { plan, status, ports, threads, stop, setBrokerToken };
+  return { plan, status, ports, threads, stop, setBrokerToken, feedFinished };
 }

@@ -14,8 +14,8 @@ import { ReplayFeed } from '../engine/feeds/replay/replay-feed.js';
 export const PROVIDER_IDS = { simulator: 1, publishers: 2, binance: 3, 'binance-futures': 4, kite: 5, truedata: 6, replay: 7 } as const;
 
 /** The exchange and vendor feeds the config enables, ready to start on the ingest thread. */
-export function createFeeds(plan: EnginePlan, registry: InstrumentRegistry, clock: Clock, log: Logger, sink: (t: Tick) => void, commit: () => void): FeedAdapter[] {
-  const ctx = (providerId: number): FeedContext => ({ registry, clock, providerId, tick: emptyTick(), sink, commit, log });
+export function createFeeds(plan: EnginePlan, registry: InstrumentRegistry, clock: Clock, log: Logger, sink: (t: Tick) => void, commit: () => void, room: () => number): FeedAdapter[] {
+  const ctx = (providerId: number): FeedContext => ({ registry, clock, providerId, tick: emptyTick(), sink, commit, room, log });
   const retries = (maxRetries: number | undefined) => maxRetries ?? Infinity;
   const { binance: b, kite: k, truedata: td, replay: r } = plan.config.feeds;
   const feeds: FeedAdapter[] = [];

@@ -13,6 +13,7 @@ import { threadKit } from './thread-kit.js';
 import { createFeeds, PROVIDER_IDS } from './feed-factory.js';
 import { KiteFeed } from '../engine/feeds/kite/kite-feed.js';
 import { CaptureWriter } from '../engine/feeds/replay/capture.js';
+import { ReplayFeed } from '../engine/feeds/replay/replay-feed.js';
 import { closeApp } from './uws-close.js';
 
 const kit = threadKit();
@@ -24,9 +25,13 @@ const registry = new InstrumentRegistry(plan.instruments);
 // `tickring record`: every normalised tick also goes to the capture file
 const capture = config.capture.path ? new CaptureWriter(config.capture.path, plan.instruments.map((i) => i.symbol), clock) : null;
 
+let lastRecvTs = -Infinity;
 /** Writes one tick into every consumer's ring (committed by `commitAll`). */
 function fanOut(t: Tick): void {
   t.publishTs = clock.now();
+  // receive times strictly increase: they order ticks across threads (deterministic replays)
+  if (t.recvTs <= lastRecvTs) t.recvTs = lastRecvTs + 1;
+  lastRecvTs = t.recvTs;
   if (capture) capture.add(t);
   for (let i = 0; i < writers.length; i++) {
     const w = writers[i];
@@ -35,6 +40,12 @@ function fanOut(t: Tick): void {
 }
 function commitAll(): void {
   for (let i = 0; i < writers.length; i++) writers[i].commit();
+}
+/** Ticks every ring can take now. */
+function room(): number {
+  let free = Infinity;
+  for (let i = 0; i < writers.length; i++) free = Math.min(free, writers[i].free());
+  return free;
 }
 
 const timers: NodeJS.Timeout[] = [];
@@ -161,7 +172,7 @@ if (config.feeds.publishers.enabled) {
 }
 
 // ------------------------------------------------------------------ exchange and vendor feeds
-const adapters = createFeeds(plan, registry, clock, log, fanOut, commitAll);
+const adapters = createFeeds(plan, registry, clock, log, fanOut, commitAll, room);
 for (const a of adapters) {
   const slot = (k: string) => status.slot(`feed.${a.name}.${k}`);
   const s = {
@@ -184,6 +195,12 @@ for (const a of adapters) {
   timers.push(setInterval(publish, 100));
   a.start();
   publish();
+  if (a instanceof ReplayFeed) {
+    void a.finished().then(() => {
+      publish();
+      kit.send({ type: 'feed-finished', feed: a.name, ticks: a.counters.ticks });
+    });
+  }
 }
 
 kit.onControl((m) => {

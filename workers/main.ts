@@ -19,6 +19,11 @@ commands:
   user create --username NAME [--admin | --role admin|operator|viewer]
             add a user; the password is read from stdin
   record F  run the engine and capture every normalised tick to file F (replay it with feeds.replay)
+  backtest F [--out DIR] [--speed max|realtime|N]
+            the strategies, orchestrator, risk and paper broker over a replay of F (a capture or a
+            Binance CSV), deterministic; writes rows, report.json and report.html to DIR
+  simulate --out F [--hours 24] [--rate 4] [--seed 42]
+            the simulated market written to a capture at once (for backtests)
   bench     latency and throughput benchmarks (--quick, --only SUITE[,SUITE])
   help      this text
 
@@ -121,6 +126,14 @@ switch (command) {
   }
   case 'user':
     process.exit(await createUserFromCli(loadConfigOrExit(), process.argv.slice(3)));
+  case 'backtest': {
+    const { runBacktest } = await import('./backtest-cli.js');
+    process.exit(await runBacktest(process.argv.slice(3)));
+  }
+  case 'simulate': {
+    const { runSimulate } = await import('./backtest-cli.js');
+    process.exit(runSimulate(process.argv.slice(3)));
+  }
   case 'bench': {
     const { runBench } = await import('../bench/run.js');
     await runBench(process.argv.slice(3));

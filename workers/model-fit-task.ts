@@ -12,8 +12,13 @@ export type ModelJob =
   | { kind: 'hmm'; x: Float64Array; states: number; options?: FitHmmOptions }
   | { kind: 'regime-classifier'; set: TrainingSet; options?: Partial<ClassifierOptions> };
 
+/** A strategy's refit: the pool's work, or a deterministic replay's inline fit. */
+export function fitModel(kind: 'garch' | 'hmm', x: Float64Array) {
+  return kind === 'garch' ? fitGarch(x) : fitHmm(x, 4);
+}
+
 export default function run(job: ModelJob) {
   const started = performance.now();
-  const result = job.kind === 'garch' ? fitGarch(job.x) : job.kind === 'hmm' ? fitHmm(job.x, job.states, job.options) : RegimeClassifier.train(job.set, job.options).serialize();
+  const result = job.kind === 'regime-classifier' ? RegimeClassifier.train(job.set, job.options).serialize() : job.kind === 'garch' ? fitGarch(job.x) : fitHmm(job.x, job.states, job.options);
   return { result, threadId, ms: performance.now() - started };
 }

@@ -5,12 +5,11 @@
  * order, fill, position and risk event goes to the store thread's ring.
  */
 import {
-  createWaitStrategy, decodeSignal, decodeTick, emptySignal, emptyTick, RingReader, type WaitStrategyName,
+  createWaitStrategy, decodeSignal, decodeTick, emptySignal, emptyTick, RingReader, SignalSide, type Signal, type WaitStrategyName,
 } from '../native-free-ringbuffer/index.js';
 import { RISK } from '../engine/plan.js';
 import { threadKit } from './thread-kit.js';
 import { DEFAULT_ORCHESTRATOR, Orchestrator, type OrderIntent } from '../engine/orchestrator/orchestrator.js';
-import { PublishedRows, ROW_SLOTS } from '../engine/status/published-rows.js';
 import { Execution } from '../engine/risk/execution.js';
 import { runConsumerLoop } from './consumer-loop.js';
 import { RingWriter } from '../native-free-ringbuffer/index.js';
@@ -38,7 +37,7 @@ const marks = new Float64Array(plan.instruments.length + 1);
 const signal = emptySignal();
 
 // persistence: rows to the store thread (never dropped; see StoreOutbox)
-const outbox = new StoreOutbox(new RingWriter(plan.storeRing));
+const outbox = new StoreOutbox(new RingWriter(plan.storeRing), plan.config.deterministic);
 const store = (r: PendingRow) => outbox.row(r);
 const instrument = (id: number) => plan.instruments[id - 1];
 // a diagnostic strategy's signals and decisions are measurements, not evidence (its orders and fills are recorded)
@@ -58,37 +57,41 @@ function onBrokerEvent(e: BrokerEvent): void {
   }
 }
 
-// the orchestrator: signals to order intents (risk and the broker act on them in the next step)
-const regimeRows = plan.config.strategies
-  .filter((s) => s.name === 'regime-detector')
-  .map((s) => new PublishedRows(plan.publications[s.id ?? s.name], plan.instruments.length + 1));
-const regimeRow = new Float64Array(ROW_SLOTS);
-const regimeOf = (id: number) => {
-  for (const rows of regimeRows) if (rows.read(id, regimeRow, 1)) return regimeRow[0];
-  return NaN;
+// the regime detector's state per instrument, from its State records: [known, regime, alert bits, size multiplier]
+const regimes = new Float64Array((plan.instruments.length + 1) * 4);
+const regimeOf = (id: number) => (regimes[id * 4] === 1 ? regimes[id * 4 + 1] : NaN);
+const regimeInfo = { regime: 0, blackSwan: false };
+const regimeState = (id: number) => {
+  const o = id * 4;
+  if (regimes[o] !== 1) return null;
+  regimeInfo.regime = regimes[o + 1];
+  regimeInfo.blackSwan = (regimes[o + 2] & 1) !== 0; // RD_REASON.BLACK_SWAN_RETURN
+  return regimeInfo;
 };
-const processedSlots = plan.config.strategies.map((s) => status.slot(`strategy.${s.id ?? s.name}.processedTs`));
+function onState(s: Signal): void {
+  const o = s.instrumentId * 4;
+  if (o + 3 >= regimes.length) return;
+  regimes[o] = 1;
+  regimes[o + 1] = s.strength;
+  regimes[o + 2] = s.reasons;
+  regimes[o + 3] = s.price;
+}
+
+// the orchestrator: signals to order intents (risk and the broker act on them in the next step)
+const deterministic = plan.config.deterministic;
+const strategySlots = (field: string) => plan.config.strategies.map((s) => status.slot(`strategy.${s.id ?? s.name}.${field}`));
+const processedSlots = strategySlots('processedTs');
+const committedSlots = strategySlots('committedTs');
+/** Whether every strategy has processed (or, in a deterministic replay, also committed the signals of) the ticks received up to this time. */
 const allProcessed = (tickRecvTs: number) => {
-  for (let i = 0; i < processedSlots.length; i++) if (status.get(processedSlots[i]) < tickRecvTs) return false;
+  const slots = deterministic ? committedSlots : processedSlots;
+  for (let i = 0; i < slots.length; i++) if (status.get(slots[i]) < tickRecvTs) return false;
   return true;
 };
 const orchestrator = new Orchestrator(plan.instruments, DEFAULT_ORCHESTRATOR, regimeOf, allProcessed);
 const decisionSlots = [0, 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits'].map((k) => (k ? status.slot(`risk.${k}`) : -1));
 
-// execution: intents to the (paper) broker through the circuit breaker
-const regimeRead = new Float64Array(ROW_SLOTS);
-const regimeInfo = { regime: 0, blackSwan: false };
-const regimeState = (id: number) => {
-  for (const rows of regimeRows) {
-    if (rows.read(id, regimeRead, 9)) {
-      regimeInfo.regime = regimeRead[0];
-      regimeInfo.blackSwan = (regimeRead[8] & 1) !== 0;
-      return regimeInfo;
-    }
-  }
-  return null;
-};
-const sizeMultiplierOf = (id: number) => (regimeState(id) ? regimeRead[7] : 1);
+const sizeMultiplierOf = (id: number) => (regimes[id * 4] === 1 ? regimes[id * 4 + 3] : 1);
 const { risk: riskConfig, paper } = plan.config;
 const execution = new Execution(
   plan.instruments,
@@ -140,7 +143,7 @@ const signalToOrder = status.histogram('signal_to_order');
 const tickToOrder = status.histogram('tick_to_order');
 const decide = (i: Readonly<OrderIntent>) => {
   status.add(decisionSlots[i.decision], 1);
-  const nowMs = clock.toEpochMs(clock.now());
+  const nowMs = now();
   if (execution.onIntent(i, nowMs)) {
     const sent = clock.now();
     signalToOrder.record(sent - i.signalTs);
@@ -219,14 +222,38 @@ function housekeeping(nowMs: number): void {
 }
 const tick = emptyTick();
 
-const ready = () => {
-  if (ticks.available() > 0) return true;
+/** The time risk acts at: the wall clock, or in a deterministic replay the time of the last tick it applied. */
+let eventNowMs = NaN;
+const now = deterministic ? () => eventNowMs : () => clock.toEpochMs(clock.now());
+
+/** One record from a signal ring: a strategy's state (the regime) or a signal for the orchestrator. */
+function onSignalRecord(nowMs: number): void {
+  if (signal.side === SignalSide.State) return onState(signal);
+  const t = clock.now();
+  strategyToRisk.record(t - signal.signalTs);
+  tickToSignal.record(t - signal.tickRecvTs);
+  orchestrator.onSignal(signal, nowMs, decide);
+  if (recordSignalsOf[signal.strategyId - 1]) {
+    if (deterministic) signal.signalTs = clock.fromEpochMs(nowMs); // recorded at its tick's time, not the replay's
+    outbox.signal(signal);
+  }
+  status.add(sSignals, 1);
+}
+
+function applyTick(nowMs: number): void {
+  marks[tick.instrumentId] = tick.price;
+  orchestrator.onTick(tick, clock.eventMs(tick.exchangeTs === tick.exchangeTs ? tick.exchangeTs : tick.recvTs));
+  execution.onTick(tick, nowMs);
+}
+
+const signalsWaiting = () => {
   for (let i = 0; i < signalRings.length; i++) if (signalRings[i].available() > 0) return true;
   return false;
 };
 
-function consume(): void {
-  const nowMs = clock.toEpochMs(clock.now());
+/** Live: whatever has arrived, signals first. */
+function consumeOnArrival(): void {
+  const nowMs = now();
   orchestrator.flush(nowMs, decide);
   if (nowMs - lastHousekeeping >= 250) {
     lastHousekeeping = nowMs;
@@ -238,30 +265,70 @@ function consume(): void {
     if (n === 0) continue;
     for (let i = 0; i < n; i++) {
       decodeSignal(ring, ring.slot(i), signal);
-      const now = clock.now();
-      strategyToRisk.record(now - signal.signalTs);
-      tickToSignal.record(now - signal.tickRecvTs);
-      orchestrator.onSignal(signal, clock.toEpochMs(now), decide);
-      if (recordSignalsOf[signal.strategyId - 1]) outbox.signal(signal);
+      onSignalRecord(now());
     }
     ring.release(n);
-    status.add(sSignals, n);
   }
-  orchestrator.flush(clock.toEpochMs(clock.now()), decide);
+  orchestrator.flush(now(), decide);
   const n = Math.min(ticks.available(), MAX_BATCH);
   if (n > 0) {
     for (let i = 0; i < n; i++) {
       decodeTick(ticks, ticks.slot(i), tick);
-      marks[tick.instrumentId] = tick.price;
-      const tickMs = clock.toEpochMs(tick.exchangeTs === tick.exchangeTs ? tick.exchangeTs : tick.recvTs);
-      orchestrator.onTick(tick, tickMs);
-      execution.onTick(tick, clock.toEpochMs(clock.now()));
+      applyTick(now());
     }
     ticks.release(n);
     status.add(sTicks, n);
   }
   outbox.pump();
 }
+
+/** Receive time of the last tick applied in a deterministic replay. */
+let appliedRecvTs = -Infinity;
+/** The signals (and states) the strategies made of ticks received before `beforeRecvTs`, in strategy order. */
+function signalsBefore(beforeRecvTs: number): void {
+  for (let r = 0; r < signalRings.length; r++) {
+    const ring = signalRings[r];
+    const n = ring.available();
+    let k = 0;
+    for (; k < n; k++) {
+      decodeSignal(ring, ring.slot(k), signal);
+      if (signal.tickRecvTs >= beforeRecvTs) break;
+      onSignalRecord(eventNowMs);
+    }
+    if (k > 0) ring.release(k);
+  }
+  orchestrator.flush(eventNowMs, decide);
+}
+/**
+ * Deterministic replay: ticks one at a time, each only once every strategy has
+ * committed what it made of the ticks before it, and after those signals. What
+ * risk does then depends on the ticks alone, not on which thread ran first.
+ */
+function consumeInTickOrder(): void {
+  let applied = 0;
+  while (applied < MAX_BATCH && ticks.available() > 0 && allProcessed(appliedRecvTs)) {
+    decodeTick(ticks, ticks.slot(0), tick);
+    signalsBefore(tick.recvTs);
+    eventNowMs = clock.eventMs(tick.exchangeTs === tick.exchangeTs ? tick.exchangeTs : tick.recvTs);
+    if (!(eventNowMs - lastHousekeeping < 250)) {
+      lastHousekeeping = eventNowMs;
+      housekeeping(eventNowMs);
+    }
+    applyTick(eventNowMs);
+    ticks.release(1);
+    appliedRecvTs = tick.recvTs;
+    applied++;
+  }
+  status.add(sTicks, applied);
+  // nothing more to apply yet (or the replay ended): the signals of the ticks already applied
+  if (ticks.available() === 0 && allProcessed(appliedRecvTs)) signalsBefore(appliedRecvTs + 0.5);
+  outbox.pump();
+}
+
+const ready = deterministic
+  ? () => (ticks.available() > 0 || signalsWaiting()) && allProcessed(appliedRecvTs)
+  : () => ticks.available() > 0 || signalsWaiting();
+const consume = deterministic ? consumeInTickOrder : consumeOnArrival;
 
 const loop = runConsumerLoop(kit, wait, ready, consume, async () => {
   // orders still working at a venue: give them a moment to finish, so their fills are recorded now
@@ -273,7 +340,7 @@ const loop = runConsumerLoop(kit, wait, ready, consume, async () => {
   }
   client.close();
   // rows still waiting for room on the store ring go out before the thread does (the store thread stops after this one)
-  housekeeping(clock.toEpochMs(clock.now()));
+  housekeeping(now());
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (const deadline = Date.now() + 2000; outbox.waiting > 0 && Date.now() < deadline; ) {
     Atomics.wait(pause, 0, 0, 1);
@@ -283,7 +350,7 @@ const loop = runConsumerLoop(kit, wait, ready, consume, async () => {
   log.info({ signals: status.get(sSignals) }, 'drained');
 });
 kit.onControl((m) => {
-  const nowMs = clock.toEpochMs(clock.now());
+  const nowMs = now();
   switch (m.type) {
     case 'drain':
     case 'stop':
@@ -333,6 +400,6 @@ kit.onControl((m) => {
   }
   housekeeping(nowMs);
 });
-// a quiet market still needs the circuit checks and the status
-setInterval(() => housekeeping(clock.toEpochMs(clock.now())), 1000).unref();
+// a quiet market still needs the circuit checks and the status (a replay's time moves only with its ticks)
+if (!deterministic) setInterval(() => housekeeping(now()), 1000).unref();
 kit.send({ type: 'started' });

@@ -60,7 +60,8 @@ export class StoreOutbox {
   /** Rows whose text had to be shortened to fit a record. */
   shortened = 0;
 
-  constructor(private readonly ring: RingWriter) {
+  /** `keepSignals`: signals wait for room like every other row (a deterministic replay's record must not depend on timing). */
+  constructor(private readonly ring: RingWriter, private readonly keepSignals = false) {
     this.capacity = envelopeCapacity(ring.recordSize);
   }
 
@@ -132,6 +133,12 @@ export class StoreOutbox {
   }
 
   signal(s: Readonly<Signal>): void {
+    if (this.keepSignals) {
+      const off = this.slot();
+      encodeSignal(this.slotViews!, off + ENVELOPE_HEADER_BYTES, s);
+      this.seal(off, StoreKind.Signal, SIGNAL_RECORD_BYTES);
+      return;
+    }
     if (this.backlog.length > 0 || this.ring.free() === 0) {
       this.signalsDropped++;
       return;

@@ -3,13 +3,15 @@
  * signal ring. Wiring only: the strategy itself is engine code.
  */
 import {
-  createWaitStrategy, decodeTick, emptyTick, encodeSignal, RingReader, RingWriter, type WaitStrategyName,
+  createWaitStrategy, decodeTick, emptySignal, emptyTick, encodeSignal, RingReader, RingWriter, type WaitStrategyName,
 } from '../native-free-ringbuffer/index.js';
 import { strategyFactory } from '../engine/strategies/catalog.js';
 import { strategyThread } from '../engine/plan.js';
 import { threadKit } from './thread-kit.js';
 import { PublishedRows, ROW_SLOTS } from '../engine/status/published-rows.js';
 import { runConsumerLoop } from './consumer-loop.js';
+import type { Strategy } from '../engine/strategies/strategy.js';
+import { fitModel } from './model-fit-task.js';
 
 const MAX_BATCH = 256;
 
@@ -19,12 +21,16 @@ const index = plan.config.strategies.findIndex((s) => strategyThread(s.id ?? s.n
 const cfg = plan.config.strategies[index];
 const id = cfg.id ?? cfg.name;
 const factory = strategyFactory(cfg.name);
-const strategy = factory.create(cfg.params, {
+const deterministic = plan.config.deterministic;
+const strategy: Strategy = factory.create(cfg.params, {
   strategyId: index + 1,
   instruments: plan.instruments,
-  toEpochMs: (ns) => clock.toEpochMs(ns),
-  // fits are rare (every few hundred bars): a message to the main thread's model pool
-  requestFit: (kind, instrumentId, x) => kit.send({ type: 'fit-request', kind, instrumentId, x }),
+  toEpochMs: (ns) => clock.eventMs(ns),
+  // fits are rare (every few hundred bars): a message to the main thread's model pool; in a
+  // deterministic replay, here and now, so the model changes at the same bar on every run
+  requestFit: deterministic
+    ? (kind, instrumentId, x) => strategy.applyFit?.(kind, instrumentId, fitModel(kind, x))
+    : (kind, instrumentId, x) => kit.send({ type: 'fit-request', kind, instrumentId, x }),
 });
 const published = new PublishedRows(plan.publications[id], plan.instruments.length + 1);
 const row = new Float64Array(ROW_SLOTS);
@@ -39,9 +45,11 @@ const sSignals = status.slot(`strategy.${id}.signals`);
 const sGaps = status.slot(`strategy.${id}.gaps`);
 const sPaused = status.slot(`strategy.${id}.paused`);
 const sProcessed = status.slot(`strategy.${id}.processedTs`);
+const sCommitted = status.slot(`strategy.${id}.committedTs`);
 
 let paused = false;
 const tick = emptyTick();
+const state = emptySignal();
 const ready = () => reader.available() > 0;
 
 function consume(): void {
@@ -60,7 +68,15 @@ function consume(): void {
       const signal = strategy.onTick(tick);
       const t1 = clock.now();
       compute.record(t1 - t0);
-      if (strategy.publish && strategy.publish(tick.instrumentId, row)) published.write(tick.instrumentId, row, ROW_SLOTS);
+      if (strategy.publish && strategy.publish(tick.instrumentId, row)) {
+        published.write(tick.instrumentId, row, ROW_SLOTS);
+        if (strategy.stateSignal) {
+          strategy.stateSignal(tick.instrumentId, state);
+          state.tickRecvTs = tick.recvTs;
+          state.signalTs = t1;
+          if (writer.claim(1) === 1) encodeSignal(writer, writer.slot(0), state);
+        }
+      }
       if (signal !== null && !paused) {
         signal.tickRecvTs = tick.recvTs;
         signal.signalTs = t1;
@@ -74,6 +90,9 @@ function consume(): void {
     // them sees it too, and closes their window at once rather than on its next wake
     if (done > 0) status.set(sProcessed, tick.recvTs);
     writer.commit();
+    // and after them: what a deterministic risk thread waits for (every signal of these ticks is on the ring)
+    if (done > 0) status.set(sCommitted, tick.recvTs);
+    if (deterministic) writer.doorbell.ring(); // it waits on this thread's progress, not only on signals
     status.add(sTicks, done);
     status.add(sSignals, signals);
     status.set(sGaps, reader.gaps());

@@ -52,7 +52,9 @@ export type ThreadEvent =
   /** The answer to a question, for the thread that asked. */
   | { type: 'reply'; to: string; requestId: number; ok: boolean; body: unknown }
   /** A strategy asks for a model fit (the main thread's model pool does it). */
-  | { type: 'fit-request'; kind: 'garch' | 'hmm'; instrumentId: number; x: Float64Array };
+  | { type: 'fit-request'; kind: 'garch' | 'hmm'; instrumentId: number; x: Float64Array }
+  /** A feed with an end (a replay) has played everything. */
+  | { type: 'feed-finished'; feed: string; ticks: number };
 
 export interface ThreadKit {
   data: ThreadData;

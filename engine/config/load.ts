@@ -50,7 +50,12 @@ function describe(issue: z.core.$ZodIssue, source: string): string {
   return `${key}: ${issue.message}${source ? ` (${source})` : ''}`;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.TICKRING_CONFIG): Config {
+/**
+ * `overrides` are set over the file and the environment before validation
+ * (a command that needs some keys fixed, e.g. `tickring backtest`), as
+ * [dotted path, value] pairs.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.TICKRING_CONFIG, overrides: [string, unknown][] = []): Config {
   const problems: string[] = [];
   let raw: Record<string, any> = {};
   if (file) {
@@ -78,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.TICK
       setPath(raw, path, Number(value));
     } else setPath(raw, path, value);
   }
+  for (const [key, value] of overrides) setPath(raw, key.split('.'), value);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => describe(i, file ?? '')));
   if (problems.length || !parsed.success) throw new ConfigError(problems);
@@ -108,6 +114,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.TICK
     problems.push('broker.binance.apiKey: the binance broker needs TICKRING_BINANCE_API_KEY and TICKRING_BINANCE_API_SECRET');
   }
   if (config.feeds.replay.enabled && !config.feeds.replay.file) problems.push('feeds.replay.file: a replay needs a file (a capture, a Binance aggTrades CSV or a recorded Binance stream)');
+  if (config.deterministic) {
+    const live = (['simulator', 'publishers', 'binance', 'kite', 'truedata'] as const).filter((f) => config.feeds[f].enabled);
+    if (!config.feeds.replay.enabled || live.length) problems.push(`deterministic: only for the replay feed${live.length ? ` (also enabled: ${live.join(', ')})` : ''}; a live feed would wait on its slowest strategy`);
+    if (config.broker.name !== 'paper') problems.push('deterministic: only with the paper broker (a venue answers in its own time)');
+  }
   const td = config.feeds.truedata;
   if (td.enabled && (!td.user || !td.password)) problems.push('feeds.truedata.user: the TrueData feed needs TICKRING_TRUEDATA_USER and TICKRING_TRUEDATA_PASSWORD');
   if (config.supervisor.restartMaxMs < config.supervisor.restartInitialMs) {

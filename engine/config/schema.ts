@@ -275,6 +275,11 @@ export const configSchema = z
         writeTimeoutMs: z.number().int().min(100).max(120_000).default(5000),
         /** Record every signal the risk thread receives (orders, fills and risk events are always recorded). */
         recordSignals: z.boolean().default(true),
+        /**
+         * Instead of a database: every row as one JSON line, in the order the risk thread recorded
+         * them, to this file (backtests; nothing is written to PostgreSQL).
+         */
+        rowsFile: z.string().min(1).optional(),
       })
       .strict()
       .default({ dataDir: './var', batchRows: 2000, flushMs: 250, retryMs: 1000, writeTimeoutMs: 5000, recordSignals: true }),
@@ -293,6 +298,16 @@ export const configSchema = z
       })
       .strict()
       .default({ accessTtlSec: 900, refreshTtlSec: 7 * 86_400, loginLimit: 10, loginWindowSec: 900, maxBodyBytes: 64 * 1024, redisPrefix: 'tickring:' }),
+    /**
+     * Replays and backtests: every thread orders its work by the ticks themselves, not by when it
+     * gets to them, so one input gives the same signals, orders and fills on every run and at any
+     * replay speed. Times are the ticks' own (exchange) times; the risk thread applies a tick only
+     * after every strategy has processed the ticks before it, and handles their signals first; model
+     * fits run in the strategy thread at the bar that asks for them; client order ids start with
+     * `replay` instead of a run id. Only with the replay feed: a stalled strategy would hold up the
+     * risk thread on a live feed.
+     */
+    deterministic: z.boolean().default(false),
     /** Capture every normalised tick to this file (`tickring record FILE` sets it). */
     capture: z.object({ path: z.string().optional() }).strict().default({}),
     /** Instrument files to load into the registry (Kite instruments CSV, Binance exchangeInfo JSON). */

@@ -16,6 +16,8 @@ export interface FeedContext {
   sink(t: Tick): void;
   /** Publishes what `sink` wrote. */
   commit(): void;
+  /** Ticks every consumer's ring can take now: a replay at full speed waits for room instead of dropping. */
+  room(): number;
   log: Logger;
 }
 

@@ -113,7 +113,7 @@ export type Unkeyed<R extends StoreRow> = R extends StoreRow ? Omit<R, 'run' | '
 export type PendingRow = Unkeyed<StoreRow>;
 
 const SIDES = { [SignalSide.Long]: 'LONG', [SignalSide.Short]: 'SHORT', [SignalSide.Flat]: 'FLAT' } as const;
-const sideName = (s: number) => SIDES[s as SignalSide] ?? 'FLAT';
+const sideName = (s: number) => SIDES[s as keyof typeof SIDES] ?? 'FLAT';
 const finite = (x: number) => (Number.isFinite(x) ? x : null);
 const DECISIONS = {
   [Decision.Intent]: 'INTENT', [Decision.NoTrade]: 'NO_TRADE', [Decision.Vetoed]: 'VETOED',

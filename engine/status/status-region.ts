@@ -30,6 +30,7 @@ export const FEED_FIELDS = [
 export const STRATEGY_FIELDS = [
   'ticks', 'signals', 'gaps', 'paused',
   'processedTs', // receive time of the last tick the strategy finished (once per batch): the orchestrator's window closes on it
+  'committedTs', // the same, written after the batch's signals were committed: a deterministic risk thread waits for it
 ] as const;
 export const RISK_FIELDS = [
   'signals', 'ticks', 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits',
@@ -80,6 +81,8 @@ export enum StoreBackend {
   None = 0,
   Postgres = 1,
   Embedded = 2,
+  /** Rows to a JSON-lines file (storage.rowsFile). */
+  File = 3,
 }
 
 export enum ThreadState {

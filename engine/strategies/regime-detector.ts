@@ -157,6 +157,20 @@ export class RegimeDetector implements Strategy {
     return true;
   }
 
+  /** The regime as the risk thread takes it (SignalSide.State: regime, size multiplier, stop distance, alerts). */
+  stateSignal(instrumentId: number, out: Signal): void {
+    const st = this.states[instrumentId]!.state;
+    out.strategyId = this.ctx.strategyId;
+    out.instrumentId = instrumentId;
+    out.side = SignalSide.State;
+    out.strength = st.regime;
+    out.price = st.sizeMultiplier;
+    out.stop = st.stopDistance;
+    out.target = st.sigmaPct;
+    out.confidence = st.probabilities[st.regime];
+    out.reasons = st.alerts;
+  }
+
   /** A fit from the model pool: swapped in, the running state kept. */
   applyFit(kind: FitKind, instrumentId: number, fit: unknown): void {
     const s = this.states[instrumentId];

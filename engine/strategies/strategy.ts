@@ -19,6 +19,12 @@ export interface Strategy {
   applyFit?(kind: 'garch' | 'hmm', instrumentId: number, fit: unknown): void;
   /** Per-instrument state to publish in shared memory after a tick (optional): written into `out`. */
   publish?(instrumentId: number, out: Float64Array): boolean;
+  /**
+   * After `publish` returned true: the state the risk thread acts on, as a
+   * SignalSide.State record (optional). The host sends it on the signal ring,
+   * so risk sees it in order with the signals of the same ticks.
+   */
+  stateSignal?(instrumentId: number, out: Signal): void;
 }
 
 export interface StrategyContext {
@@ -28,7 +34,10 @@ export interface StrategyContext {
   instruments: readonly InstrumentInfo[];
   /** Converts a tick's exchange time (ns since the clock anchor) to ms since the epoch. */
   toEpochMs(ns: number): number;
-  /** Asks for a model fit off this thread (the host's model pool answers through the strategy's applyFit). */
+  /**
+   * Asks for a model fit: off this thread (the host's model pool answers through the strategy's
+   * applyFit later), or, in a deterministic replay, computed and applied before this returns.
+   */
   requestFit?(kind: 'garch' | 'hmm', instrumentId: number, x: Float64Array): void;
 }
 

@@ -36,7 +36,7 @@ function makeFeed(symbols: string[], extra: Partial<BinanceFeedOptions> = {}) {
       ...BINANCE_DEFAULTS.spot, wsUrl: fake.wsUrl, restUrl: fake.restUrl, market: 'spot', symbols, streams: ['aggTrade', 'bookTicker', 'depth'],
       staleMs: 0, backoff: { initialMs: 20, maxMs: 200, multiplier: 2, jitter: 0.2, maxRetries: Infinity }, ...extra,
     },
-    { registry, clock, providerId: 7, tick: emptyTick(), sink: (t) => seen.set(t.instrumentId, (seen.get(t.instrumentId) ?? 0) + (t.kind === TickKind.Trade ? 1 : 0)), commit: () => commits++, log },
+    { registry, clock, providerId: 7, tick: emptyTick(), sink: (t) => seen.set(t.instrumentId, (seen.get(t.instrumentId) ?? 0) + (t.kind === TickKind.Trade ? 1 : 0)), commit: () => commits++, room: () => 1 << 16, log },
   );
   return { f, seen, commits: () => commits };
 }

@@ -29,7 +29,7 @@ function makeFeed(registry: InstrumentRegistry, symbols: string[], token = 'day-
   const ticks: Tick[] = [];
   const f = new KiteFeed(
     { ...KITE_DEFAULTS, url: fake.url, apiKey: 'key', accessToken: token, symbols, staleMs: 0, backoff: { initialMs: 20, maxMs: 200, multiplier: 2, jitter: 0.2, maxRetries: Infinity } },
-    { registry, clock, providerId: 5, tick: emptyTick(), sink: (t) => ticks.push({ ...t }), commit: () => {}, log },
+    { registry, clock, providerId: 5, tick: emptyTick(), sink: (t) => ticks.push({ ...t }), commit: () => {}, room: () => 1 << 16, log },
   );
   return { f, ticks };
 }

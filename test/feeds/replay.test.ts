@@ -18,7 +18,7 @@ const futures = new InstrumentRegistry(parseBinanceExchangeInfo(JSON.parse(readF
 
 function replay(o: ReplayOptions, registry: InstrumentRegistry) {
   const ticks: Tick[] = [];
-  const feed = new ReplayFeed(o, { registry, clock, providerId: 7, tick: emptyTick(), sink: (t) => ticks.push({ ...t }), commit: () => {}, log });
+  const feed = new ReplayFeed(o, { registry, clock, providerId: 7, tick: emptyTick(), sink: (t) => ticks.push({ ...t }), commit: () => {}, room: () => 1 << 16, log });
   return { feed, ticks };
 }
 

@@ -27,7 +27,7 @@ function makeFeed(url: string, symbols = ['RELIANCE', 'NIFTY-I'], maxRetries = 5
   const ticks: Tick[] = [];
   const f = new TrueDataFeed(
     { url, user: 'trader', password: 'secret', symbols, staleMs: 0, backoff: { initialMs: 10, maxMs: 40, multiplier: 2, jitter: 0.2, maxRetries } },
-    { registry, clock, providerId: 6, tick: emptyTick(), sink: (t) => ticks.push({ ...t }), commit: () => {}, log },
+    { registry, clock, providerId: 6, tick: emptyTick(), sink: (t) => ticks.push({ ...t }), commit: () => {}, room: () => 1 << 16, log },
   );
   return { f, ticks };
 }

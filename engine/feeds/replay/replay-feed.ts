@@ -27,6 +27,9 @@ export interface ReplayOptions {
   symbol?: string;
 }
 
+/** Ring slots left free at full speed: one recorded message can become several ticks. */
+const ROOM_RESERVE = 64;
+
 /** One thing to do at a recorded time (ms since the epoch). */
 interface ReplayEvent {
   atMs: number;
@@ -54,6 +57,8 @@ export class ReplayFeed implements FeedAdapter {
   private state: 'idle' | 'playing' | 'finished' | 'stopped' = 'idle';
   private readonly finishedWaiters: (() => void)[] = [];
   private normalizer: BinanceNormalizer | null = null;
+  /** Recorded time of the event being played. */
+  private atMs = 0;
 
   constructor(
     private readonly o: ReplayOptions,
@@ -106,12 +111,15 @@ export class ReplayFeed implements FeedAdapter {
     const factor = speed === 'realtime' ? 1 : typeof speed === 'number' ? speed : Infinity;
     const elapsedRecorded = (performance.now() - this.startWall) * factor;
     let played = 0;
-    while (this.next < this.events.length) {
+    // at full speed, only as many events as every consumer has room for (one message can make a few ticks)
+    const budget = max ? Math.min(5000, this.ctx.room() - ROOM_RESERVE) : 5000;
+    while (this.next < this.events.length && played < budget) {
       const e = this.events[this.next];
       if (!max && e.atMs - this.startRecorded > elapsedRecorded) break;
+      this.atMs = e.atMs;
       e.run();
       this.next++;
-      if (++played === 5000) break; // yield so control messages and timers run
+      played++; // at 5000, yield so control messages and timers run
     }
     this.ctx.commit();
     if (this.next >= this.events.length) {
@@ -120,7 +128,8 @@ export class ReplayFeed implements FeedAdapter {
       this.finish();
       return;
     }
-    if (max || played === 5000) this.immediate = setImmediate(() => this.step());
+    if (max && played < budget) this.timer = setTimeout(() => this.step(), 0); // no room yet: let the consumers catch up
+    else if (max || played === 5000) this.immediate = setImmediate(() => this.step());
     else {
       const due = (this.events[this.next].atMs - this.startRecorded) / factor - (performance.now() - this.startWall);
       this.timer = setTimeout(() => this.step(), Math.max(0, due));
@@ -133,6 +142,9 @@ export class ReplayFeed implements FeedAdapter {
 
   private emit(t: Tick): void {
     t.flags |= TICK_FLAG_REPLAY;
+    // a tick recorded without an exchange time has its recorded time as its event time, so strategies
+    // (bars, windows) see the recording's time line at any replay speed, never the replay's own clock
+    if (t.exchangeTs !== t.exchangeTs) t.exchangeTs = this.ctx.clock.fromEpochMs(this.atMs);
     t.providerId = this.ctx.providerId;
     const c = this.counters;
     c.ticks++;

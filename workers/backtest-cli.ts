@@ -1,0 +1,132 @@
+/**
+ * `tickring backtest FILE`: the engine itself (the same strategy workers,
+ * orchestrator, risk and paper broker) over a replay of FILE, as fast as the
+ * threads take it, deterministic (see the `deterministic` config key); then
+ * the report. `tickring simulate`: a simulated market written to a capture.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../engine/config/load.js';
+import type { Config } from '../engine/config/schema.js';
+import { createLogger } from '../engine/log.js';
+import { buildReport } from '../engine/backtest/report.js';
+import { renderHtml } from '../engine/backtest/chart.js';
+import { writeSimulatedCapture } from '../engine/feeds/replay/simulated-capture.js';
+import type { StoreRow } from '../engine/persistence/store-rows.js';
+import { startEngine } from './engine-runner.js';
+
+export const BACKTEST_USAGE = `usage: tickring backtest FILE [--out DIR] [--speed max|realtime|N] [--symbol SYMBOL] [--format FORMAT]
+  FILE is a tickring capture, a Binance aggTrades CSV or a recorded Binance stream. The strategies,
+  orchestrator, risk and paper broker of the config (TICKRING_CONFIG) run over it; DIR (default
+  ./backtests/<file name>) gets rows.ndjson (every row the engine recorded), report.json (trades,
+  equity curve, statistics) and report.html (the chart). --speed realtime replays at the recording's
+  pace (same results, by design).
+usage: tickring simulate --out FILE [--hours 24] [--rate 4] [--seed 42] [--symbols BTCUSDT,ETHUSDT]
+  writes the simulated market to a capture, at once (rate: ticks per second of market time).`;
+
+function fail(message: string): never {
+  process.stderr.write(`tickring: ${message}\n`);
+  process.exit(2);
+}
+
+export async function runBacktest(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string' }, speed: { type: 'string' }, symbol: { type: 'string' }, format: { type: 'string' } } });
+  } catch (e) {
+    fail(`${(e as Error).message}\n\n${BACKTEST_USAGE}`);
+  }
+  const input = args.positionals[0];
+  if (!input || args.positionals.length > 1) fail(`backtest needs one input file\n\n${BACKTEST_USAGE}`);
+  if (!existsSync(input)) fail(`backtest: ${input} does not exist`);
+  const speed = args.values.speed ?? 'max';
+  const speedValue = speed === 'max' || speed === 'realtime' ? speed : Number(speed);
+  if (speedValue !== 'max' && speedValue !== 'realtime' && !(speedValue > 0)) fail(`backtest: --speed is max, realtime or a number > 0, not '${speed}'`);
+  const out = path.resolve(args.values.out ?? path.join('backtests', path.basename(input).replace(/\.[^.]+$/, '')));
+  mkdirSync(out, { recursive: true });
+  const rowsFile = path.join(out, 'rows.ndjson');
+
+  let config: Config;
+  try {
+    config = loadConfig(process.env, process.env.TICKRING_CONFIG, [
+      ['deterministic', true],
+      ['feeds.simulator.enabled', false],
+      ['feeds.publishers.enabled', false],
+      ['feeds.binance.enabled', false],
+      ['feeds.kite.enabled', false],
+      ['feeds.truedata.enabled', false],
+      ['feeds.replay', { enabled: true, file: path.resolve(input), speed: speedValue, ...(args.values.symbol ? { symbol: args.values.symbol } : {}), ...(args.values.format ? { format: args.values.format } : {}) }],
+      ['broker.name', 'paper'],
+      ['storage.rowsFile', rowsFile],
+      ['http.port', 0],
+      ['supervisor.shutdownTimeoutMs', 60_000],
+    ]);
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+  const log = createLogger(config.log.level, 'backtest');
+  const started = Date.now();
+  const engine = await startEngine(config, log, 30_000);
+  const { status } = engine;
+  const replayed = status.slot('feed.replay.ticks');
+  const applied = status.slot('risk.ticks');
+  let last = { at: started, ticks: 0 };
+  // long work shows progress: ticks replayed and applied by risk, once a second
+  const progress = setInterval(() => {
+    const now = Date.now();
+    const ticks = status.get(replayed);
+    log.info({ replayed: ticks, applied: status.get(applied), ticksPerSecond: Math.round(((ticks - last.ticks) * 1000) / (now - last.at)) }, 'backtest running');
+    last = { at: now, ticks };
+  }, 1000);
+  const ticks = await engine.feedFinished('replay');
+  // every tick through the risk thread (it applies them in order after the strategies), then drain
+  while (status.get(applied) < ticks) await new Promise((r) => setTimeout(r, 20));
+  clearInterval(progress);
+  const clean = await engine.stop();
+  const seconds = (Date.now() - started) / 1000;
+  if (!clean) {
+    log.error('the engine did not stop cleanly: the results may be incomplete');
+    return 1;
+  }
+
+  const rows = readFileSync(rowsFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as StoreRow);
+  const report = buildReport(path.basename(input), rows, config.paper.startingCash);
+  writeFileSync(path.join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(path.join(out, 'report.html'), renderHtml(report));
+  const s = report.stats;
+  log.info({ ticks, seconds, ticksPerSecond: Math.round(ticks / seconds), out }, 'backtest finished');
+  process.stdout.write(
+    `${report.input}: ${ticks} ticks in ${seconds.toFixed(1)} s; ${s.trades} trades, P&L ${s.pnl.toFixed(2)} (${s.returnPct.toFixed(3)}%), ` +
+      `fees ${s.fees.toFixed(2)}, Sharpe ${s.sharpe ?? '-'}, max drawdown ${s.maxDrawdownPct.toFixed(3)}%, hit rate ${s.hitRate ?? '-'}\n` +
+      `report: ${path.join(out, 'report.html')} (and report.json, rows.ndjson)\n`,
+  );
+  return 0;
+}
+
+export function runSimulate(argv: string[]): number {
+  let args;
+  try {
+    args = parseArgs({ args: argv, options: { out: { type: 'string' }, hours: { type: 'string' }, rate: { type: 'string' }, seed: { type: 'string' }, symbols: { type: 'string' } } });
+  } catch (e) {
+    fail(`${(e as Error).message}\n\n${BACKTEST_USAGE}`);
+  }
+  const v = args.values;
+  if (!v.out) fail(`simulate needs --out FILE\n\n${BACKTEST_USAGE}`);
+  const hours = Number(v.hours ?? 24);
+  const rate = Number(v.rate ?? 4);
+  const seed = Number(v.seed ?? 42);
+  if (!(hours > 0) || !(rate > 0) || !Number.isInteger(seed)) fail('simulate: --hours and --rate must be positive numbers, --seed an integer');
+  const instruments = (v.symbols ?? 'BTCUSDT,ETHUSDT').split(',').filter(Boolean);
+  const n = writeSimulatedCapture({
+    file: v.out, instruments, seed, hours, ticksPerSecond: rate,
+    onProgress: (done, total) => process.stderr.write(`\rsimulate: ${Math.round((100 * done) / total)}% (${done} of ${total} ticks)`),
+  });
+  process.stderr.write('\n');
+  process.stdout.write(`${v.out}: ${n} ticks, ${hours} h of ${instruments.join(', ')} (seed ${seed})\n`);
+  return 0;
+}
