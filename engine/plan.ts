@@ -37,6 +37,8 @@ export interface EnginePlan {
   instruments: InstrumentInfo[];
   /** Per strategy id: the rows it publishes per instrument (PublishedRows), for the risk thread and metrics. */
   publications: Record<string, SharedArrayBuffer>;
+  /** Trained models for the strategies (serialised), loaded by the main thread before the threads start. */
+  models: { regimeClassifier: SharedArrayBuffer | null };
 }
 
 export const INGEST = 'ingest';
@@ -92,5 +94,8 @@ export function createPlan(config: Config): EnginePlan {
   for (const id of strategyIds) publications[id] = PublishedRows.create(instruments.length + 1).buffer;
   const storeRing = createRing({ capacity: config.rings.storeCapacity, recordSize: STORE_RECORD_BYTES });
   const runId = config.deterministic ? replayRunId(config) : `${anchor.epochMs.toString(36).padStart(8, '0')}${randomBytes(2).toString('hex')}`;
-  return { config, anchor, status: { buffer: status.buffer, layout }, tickRings, signalRings, storeRing, runId, threads, feeds, instruments, publications };
+  return {
+    config, anchor, status: { buffer: status.buffer, layout }, tickRings, signalRings, storeRing, runId, threads, feeds, instruments, publications,
+    models: { regimeClassifier: null },
+  };
 }

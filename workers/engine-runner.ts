@@ -5,6 +5,7 @@ import { createPlan, HTTP, INGEST, RISK, STORE, strategyThread, type EnginePlan 
 import { StatusRegion } from '../engine/status/status-region.js';
 import { SupervisedThread } from './supervised-thread.js';
 import { ModelPool } from './model-pool.js';
+import { storedRegimeClassifier, trainRegimeClassifier, wantsRegimeClassifier } from './regime-model.js';
 import type { ThreadEvent } from './thread-kit.js';
 import type { ControlAction } from '../api/control-api.js';
 
@@ -29,6 +30,7 @@ const entry = (file: string) => new URL(`./${file}`, import.meta.url);
  */
 export async function startEngine(config: Config, log: Logger, startTimeoutMs = 10_000): Promise<RunningEngine> {
   const plan = createPlan(config);
+  const coreThreads = new Set([INGEST, RISK, STORE, HTTP]);
   const status = new StatusRegion(plan.status.buffer, plan.status.layout);
   const clock = new Clock(plan.anchor);
   const ports: RunningEngine['ports'] = { http: null, ingest: null };
@@ -54,6 +56,7 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
     }
     if (e.type === 'started') {
       started.add(thread);
+      handOver(thread); // a detector restarted after the classifier was trained gets it again
       if ((thread === INGEST || thread === RISK) && kiteToken !== null) threads.get(thread)!.send({ type: 'broker-token', broker: 'kite', accessToken: kiteToken });
     }
     notify();
@@ -62,10 +65,23 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   const threads = new Map<string, SupervisedThread>();
   // model fits for the strategies, in a pool made on the first request (one thread: two cores)
   let pool: ModelPool | null = null;
+  const models = () => (pool ??= new ModelPool(1));
+  // the regime classifier: stored, or trained once; a deterministic replay waits for it (its regimes must
+  // not depend on when it arrives), a live engine starts without it and hands it over when trained
+  const detectorThreads = new Set(config.strategies.filter((s) => s.name === 'regime-detector').map((s) => strategyThread(s.id ?? s.name)));
+  let classifier: SharedArrayBuffer | null = null;
+  let trainClassifier = false;
+  if (wantsRegimeClassifier(config)) {
+    classifier = plan.models.regimeClassifier = storedRegimeClassifier(config, log);
+    if (!classifier && config.deterministic) classifier = plan.models.regimeClassifier = await trainRegimeClassifier(config, log, models());
+    trainClassifier = !classifier;
+  }
+  const handOver = (thread: string) => {
+    if (classifier && detectorThreads.has(thread) && plan.models.regimeClassifier !== classifier) threads.get(thread)?.send({ type: 'models', regimeClassifier: classifier });
+  };
   async function fit(thread: string, kind: 'garch' | 'hmm', instrumentId: number, x: Float64Array): Promise<void> {
-    pool ??= new ModelPool(1);
     try {
-      const { result, ms } = kind === 'garch' ? await pool.fitGarch(x) : await pool.fitHmm(x, 4);
+      const { result, ms } = kind === 'garch' ? await models().fitGarch(x) : await models().fitHmm(x, 4);
       threads.get(thread)?.send({ type: 'model', kind, instrumentId, fit: result });
       log.debug({ thread, kind, instrumentId, ms }, 'model fitted');
     } catch (e) {
@@ -125,6 +141,16 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
     notify();
   });
   notify = () => {};
+  // after start-up, not during it: training takes a core for seconds
+  if (trainClassifier) {
+    void trainRegimeClassifier(config, log, models()).then(
+      (m) => {
+        classifier = m;
+        for (const t of detectorThreads) handOver(t);
+      },
+      (e) => log.error({ err: (e as Error).message }, 'the regime classifier could not be trained: the detector runs on its HMM and GARCH alone'),
+    );
+  }
 
   const stop = async (): Promise<boolean> => {
     const deadline = Date.now() + config.supervisor.shutdownTimeoutMs;
@@ -133,7 +159,7 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
     const results: string[] = [];
     // Data-flow order: stop producing, then let each consumer drain its rings.
     results.push(await threads.get(INGEST)!.stop({ type: 'stop' }, left() * 0.3));
-    const strategies = plan.threads.filter((t) => t !== INGEST && t !== RISK && t !== STORE && t !== HTTP);
+    const strategies = plan.threads.filter((t) => !coreThreads.has(t));
     results.push(...(await Promise.all(strategies.map((t) => threads.get(t)!.stop({ type: 'drain' }, left() * 0.4)))));
     results.push(await threads.get(RISK)!.stop({ type: 'drain' }, left() * 0.55));
     // everything the risk thread recorded is on the store ring: write it or journal it

@@ -3,14 +3,26 @@
  * piscina worker so that no strategy or risk thread ever pauses for them.
  */
 import { threadId } from 'node:worker_threads';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { fitGarch } from '../engine/analytics/garch.js';
 import { fitHmm, type FitHmmOptions } from '../engine/analytics/hmm.js';
 import { RegimeClassifier, type ClassifierOptions, type TrainingSet } from '../engine/analytics/regime-classifier.js';
+import { buildRegimeDataset } from '../engine/analytics/regime-dataset.js';
 
 export type ModelJob =
   | { kind: 'garch'; x: Float64Array }
   | { kind: 'hmm'; x: Float64Array; states: number; options?: FitHmmOptions }
-  | { kind: 'regime-classifier'; set: TrainingSet; options?: Partial<ClassifierOptions> };
+  /** Without a set: the built-in one (labelled simulated regimes, buildRegimeDataset). */
+  | { kind: 'regime-classifier'; set?: TrainingSet; options?: Partial<ClassifierOptions> };
+
+// Fits are background work: this pool thread alone runs at nice 10, so a fit never takes the
+// core from a strategy or the risk thread (two cores). Not on Linux: unchanged.
+try {
+  setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 10);
+} catch {
+  // no per-thread priority here
+}
 
 /** A strategy's refit: the pool's work, or a deterministic replay's inline fit. */
 export function fitModel(kind: 'garch' | 'hmm', x: Float64Array) {
@@ -19,6 +31,6 @@ export function fitModel(kind: 'garch' | 'hmm', x: Float64Array) {
 
 export default function run(job: ModelJob) {
   const started = performance.now();
-  const result = job.kind === 'regime-classifier' ? RegimeClassifier.train(job.set, job.options).serialize() : job.kind === 'garch' ? fitGarch(job.x) : fitHmm(job.x, job.states, job.options);
+  const result = job.kind === 'regime-classifier' ? RegimeClassifier.train(job.set ?? buildRegimeDataset(), job.options).serialize() : job.kind === 'garch' ? fitGarch(job.x) : fitHmm(job.x, job.states, job.options);
   return { result, threadId, ms: performance.now() - started };
 }

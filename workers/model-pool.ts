@@ -32,8 +32,8 @@ export class ModelPool {
     return this.pool.run({ kind: 'hmm', x, states, options } satisfies ModelJob);
   }
 
-  /** Trains and returns the serialised model (load it with RegimeClassifier.deserialize). */
-  trainRegimeClassifier(set: TrainingSet, options?: Partial<ClassifierOptions>): Promise<Fitted<Uint8Array>> {
+  /** Trains and returns the serialised model (load it with RegimeClassifier.deserialize); without a set, on the built-in one. */
+  trainRegimeClassifier(set?: TrainingSet, options?: Partial<ClassifierOptions>): Promise<Fitted<Uint8Array>> {
     return this.pool.run({ kind: 'regime-classifier', set, options } satisfies ModelJob);
   }
 

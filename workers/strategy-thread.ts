@@ -26,6 +26,8 @@ const strategy: Strategy = factory.create(cfg.params, {
   strategyId: index + 1,
   instruments: plan.instruments,
   toEpochMs: (ns) => clock.eventMs(ns),
+  // copied out of shared memory: msgpackr must not read a SharedArrayBuffer (it crashes the process)
+  models: plan.models.regimeClassifier ? { regimeClassifier: Uint8Array.from(new Uint8Array(plan.models.regimeClassifier)) } : {},
   // fits are rare (every few hundred bars): a message to the main thread's model pool; in a
   // deterministic replay, here and now, so the model changes at the same bar on every run
   requestFit: deterministic
@@ -111,6 +113,10 @@ kit.onControl((m) => {
       paused = m.type === 'pause';
       status.set(sPaused, paused ? 1 : 0);
       log.info({ paused }, 'strategy pause state changed');
+      break;
+    case 'models':
+      strategy.setModels?.({ regimeClassifier: Uint8Array.from(new Uint8Array(m.regimeClassifier)) });
+      log.info('trained models handed over');
       break;
     case 'model':
       strategy.applyFit?.(m.kind, m.instrumentId, m.fit);

@@ -39,7 +39,9 @@ export type ControlMessage =
   /** HTTP thread: the answer to a question it asked. */
   | { type: 'reply'; requestId: number; ok: boolean; body: unknown }
   /** A model the strategy asked for, fitted by the main thread's pool. */
-  | { type: 'model'; kind: 'garch' | 'hmm'; instrumentId: number; fit: unknown };
+  | { type: 'model'; kind: 'garch' | 'hmm'; instrumentId: number; fit: unknown }
+  /** A trained model for the strategies that arrived after the thread started (serialised, shared). */
+  | { type: 'models'; regimeClassifier: SharedArrayBuffer };
 
 /** Messages a thread sends to the main thread. */
 export type ThreadEvent =

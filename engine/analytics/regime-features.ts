@@ -45,8 +45,12 @@ export class RegimeFeatures {
     this.hmm = hmm ? new HmmFilter(hmm) : null;
   }
 
-  /** Adds a bar; returns true once the features are defined (the window is full). */
-  update(open: number, high: number, low: number, close: number): boolean {
+  /**
+   * Adds a bar; returns true once the features are defined (the window is full).
+   * Without filters of its own, the GARCH variance expected for this bar (percent
+   * squared) and the HMM's probability of its two wildest states come from the caller.
+   */
+  update(open: number, high: number, low: number, close: number, garchVariance = NaN, hmmHighProbability = NaN): boolean {
     const v = this.vol.update(open, high, low, close);
     const w = this.window;
     const r = this.prevClose === this.prevClose ? Math.log(close / this.prevClose) : 0;
@@ -55,12 +59,12 @@ export class RegimeFeatures {
     this.closes[this.count % (w + 1)] = close;
     this.count++;
     // the GARCH and HMM filters work in percent returns, like their fits
-    let garchVar = NaN;
+    let garchVar = garchVariance;
     if (this.garch) {
       garchVar = this.garch.variance;
       this.garch.update(100 * r);
     }
-    let pHigh = NaN;
+    let pHigh = hmmHighProbability;
     if (this.hmm) {
       const p = this.hmm.update(100 * r);
       pHigh = p[p.length - 1] + (p.length > 1 ? p[p.length - 2] : 0);

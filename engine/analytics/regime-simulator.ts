@@ -18,7 +18,8 @@ export interface LabelledBars {
   label: Uint8Array;
 }
 
-const SIGMA = [0.003, 0.006, 0.011, 0.02];
+/** Per-bar return sd of each class (before the ±30% jitter). */
+export const LABELLED_SIGMA = [0.003, 0.006, 0.011, 0.02] as const;
 const DRIFT = [0.0006, 0, 0.0015, 0];
 const STEPS = 12;
 
@@ -34,7 +35,7 @@ export function simulateRegimes(bars: number, seed: number): LabelledBars {
     const len = 80 + Math.floor(rng.next() * 320);
     const dir = rng.next() < 0.5 ? -1 : 1;
     // each segment's volatility varies by +-30%, so neighbouring classes overlap
-    const sigma = SIGMA[cls] * (0.7 + 0.6 * rng.next());
+    const sigma = LABELLED_SIGMA[cls] * (0.7 + 0.6 * rng.next());
     const anchor = price;
     for (let i = 0; i < len && t < bars; i++, t++) {
       const open = price;

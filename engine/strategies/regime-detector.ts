@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import { emptySignal, SignalSide, TickKind, type Signal, type Tick } from '../../native-free-ringbuffer/index.js';
-import { BarBuilder, emptyBar } from '../analytics/bars.js';
+import { BarBuilder, emptyBar, type Bar } from '../analytics/bars.js';
 import { GarchFilter, type GarchParams } from '../analytics/garch.js';
 import { HmmFilter, type HmmParams } from '../analytics/hmm.js';
 import { RollingVolatility } from '../analytics/volatility.js';
 import { sessionOf, type InstrumentInfo } from '../instruments/registry.js';
+import { RegimeClassifier } from '../analytics/regime-classifier.js';
+import { RegimeFeatures } from '../analytics/regime-features.js';
+import { LABELLED_SIGMA } from '../analytics/regime-simulator.js';
 import type { Strategy, StrategyContext, StrategyFactory } from './strategy.js';
 
 /**
@@ -64,6 +67,8 @@ const params = z
     stopSigmas: z.number().positive().default(3),
     /** Annualised volatility the size multiplier aims at. */
     targetVolatility: z.number().positive().default(0.4),
+    /** Let the ML regime classifier (when the host provides one) join the HMM's and GARCH's views. */
+    classifier: z.boolean().default(true),
   })
   .strict();
 export type RegimeDetectorParams = z.infer<typeof params>;
@@ -80,6 +85,8 @@ export interface RegimeState {
   /** Alert bits (RD_REASON) of the last closed bar. */
   alerts: number;
   bars: number;
+  /** The ML classifier's P(LOW..EXTREME) for the last bar; NaN until it has a full window (or without a classifier). */
+  classifierProbabilities: Float64Array;
 }
 
 export type FitKind = 'garch' | 'hmm';
@@ -100,7 +107,28 @@ class InstrumentRegime {
   hmmParams: HmmParams | null = null;
   /** Typical bar volatility, percent (robust scale of the last fit window). */
   levelPct = NaN;
-  readonly state: RegimeState = { regime: Regime.Medium, probabilities: new Float64Array(4), sigmaPct: NaN, stopDistance: NaN, sizeMultiplier: 1, alerts: 0, bars: 0 };
+  /** The classifier's view: features of the bars rescaled to its training data, on a price path of their own. */
+  readonly features = new RegimeFeatures(CLASSIFIER_WINDOW, 252);
+  scaledClose = 100;
+  previousCloseForScale = NaN;
+  /**
+   * The level of each fit window so far (the last LEVEL_MEMORY): the classifier scales by their
+   * median, a long-run level. One window's level follows its regime (a window of HIGH bars has a
+   * high level), which would make every regime look MEDIUM to the classifier.
+   */
+  readonly levels = new Float64Array(LEVEL_MEMORY);
+  levelCount = 0;
+  longRunLevelPct = NaN;
+
+  rememberLevel(): void {
+    this.levels[this.levelCount++ % LEVEL_MEMORY] = this.levelPct;
+    const n = Math.min(this.levelCount, LEVEL_MEMORY);
+    this.longRunLevelPct = median(this.levels.subarray(0, n));
+  }
+  readonly state: RegimeState = {
+    regime: Regime.Medium, probabilities: new Float64Array(4), sigmaPct: NaN, stopDistance: NaN, sizeMultiplier: 1, alerts: 0, bars: 0,
+    classifierProbabilities: new Float64Array(4).fill(NaN),
+  };
 
   constructor(info: InstrumentInfo | undefined, p: RegimeDetectorParams) {
     this.bars = new BarBuilder(sessionOf(info), p.barSeconds);
@@ -120,14 +148,27 @@ class InstrumentRegime {
   }
 }
 
+/** Fit-window levels the classifier's long-run level is the median of. */
+const LEVEL_MEMORY = 25;
+/** The classifier's feature window, as it was trained (buildRegimeDataset). */
+const CLASSIFIER_WINDOW = 20;
+/**
+ * Its training data's MEDIUM volatility per bar, percent. Bars are rescaled so the instrument's typical
+ * level lands there: the classes (0.5x, 1x, 1.8x, 3.3x of it) then line up with this detector's
+ * thresholds (0.7x, 1.3x, 2.5x), whatever the instrument's and the bar length's own scale.
+ */
+const CLASSIFIER_MEDIUM_PCT = 100 * LABELLED_SIGMA[1];
+
 export class RegimeDetector implements Strategy {
   private readonly signal: Signal = emptySignal();
+  private classifier: RegimeClassifier | null;
   private states: (InstrumentRegime | undefined)[];
   private readonly publishedBars: Float64Array;
   private p: RegimeDetectorParams;
 
   constructor(p: RegimeDetectorParams, private readonly ctx: StrategyContext) {
     this.p = p;
+    this.classifier = ctx.models?.regimeClassifier ? RegimeClassifier.deserialize(ctx.models.regimeClassifier) : null;
     this.signal.strategyId = ctx.strategyId;
     this.states = new Array(ctx.instruments.length + 1);
     this.publishedBars = new Float64Array(ctx.instruments.length + 1);
@@ -169,6 +210,11 @@ export class RegimeDetector implements Strategy {
     out.target = st.sigmaPct;
     out.confidence = st.probabilities[st.regime];
     out.reasons = st.alerts;
+  }
+
+  /** The classifier, when the host trained it after start-up: it joins from the next bar on. */
+  setModels(models: NonNullable<StrategyContext['models']>): void {
+    if (models.regimeClassifier) this.classifier = RegimeClassifier.deserialize(models.regimeClassifier);
   }
 
   /** A fit from the model pool: swapped in, the running state kept. */
@@ -222,9 +268,11 @@ export class RegimeDetector implements Strategy {
       m2 /= h.length;
       this.applyFit('garch', id, { mu: 0, omega: m2 * 0.05, alpha: 0.1, beta: 0.85, nextVariance: m2 });
       s.levelPct = robustScale(h);
+      s.rememberLevel();
     }
+    const expectedVariance = s.garch ? s.garch.variance : NaN; // the variance this bar was expected to have
     if (s.garch) {
-      const sigma = Math.sqrt(s.garch.variance); // the variance this bar was expected to have
+      const sigma = Math.sqrt(expectedVariance);
       if (Math.abs(r - s.garch.params.mu) > p.blackSwanSigmas * sigma) st.alerts |= RD_REASON.BLACK_SWAN_RETURN;
       s.garch.update(r);
       st.sigmaPct = Math.sqrt(s.garch.variance);
@@ -238,20 +286,31 @@ export class RegimeDetector implements Strategy {
       s.yzHistory[k] = yz;
     }
 
-    // the regime: HMM state probabilities summed per absolute regime when fitted, else the GARCH sigma's regime
+    // the regime: HMM state probabilities summed per absolute regime when fitted, averaged with the ML
+    // classifier's once it has a window, else the GARCH sigma's regime
     const probs = st.probabilities;
     if (s.levelPct > 0) {
       const level = s.levelPct;
       probs.fill(0);
       const garchRegime = st.sigmaPct === st.sigmaPct ? regimeOf(st.sigmaPct / level) : Regime.Medium;
       let hmmRegime = -1;
+      let pHigh = NaN;
       if (s.hmm) {
         const stateProbs = s.hmm.update(r);
         const hp = s.hmmParams!;
         for (let k = 0; k < hp.k; k++) probs[regimeOf(Math.sqrt(hp.variances[k]) / level)] += stateProbs[k];
+        // the classifier's feature is the chance of a wild state: HIGH or EXTREME in absolute terms (the window's
+        // own two wildest states may be calm ones: it was trained with an HMM fitted on every regime)
+        pHigh = probs[Regime.High] + probs[Regime.Extreme];
         hmmRegime = 0;
-        for (let k = 1; k < 4; k++) if (probs[k] > probs[hmmRegime]) hmmRegime = k;
       }
+      const ml = st.classifierProbabilities;
+      if (this.classifier && p.classifier && this.classify(s, b, s.longRunLevelPct, expectedVariance, pHigh)) {
+        if (hmmRegime < 0) probs.set(ml);
+        else for (let k = 0; k < 4; k++) probs[k] = 0.5 * (probs[k] + ml[k]);
+        hmmRegime = 0;
+      }
+      if (hmmRegime === 0) for (let k = 1; k < 4; k++) if (probs[k] > probs[hmmRegime]) hmmRegime = k;
       // the HMM knows only the volatilities it was fitted on; GARCH adapts within bars: the higher view wins
       if (garchRegime > hmmRegime) {
         probs.fill(0);
@@ -270,6 +329,7 @@ export class RegimeDetector implements Strategy {
     if (this.ctx.requestFit && s.count >= p.fitBars && s.count % p.refitBars === 0) {
       const h = s.history();
       s.levelPct = robustScale(h);
+      s.rememberLevel();
       this.ctx.requestFit('garch', id, h);
       this.ctx.requestFit('hmm', id, h);
     }
@@ -299,10 +359,35 @@ export class RegimeDetector implements Strategy {
     return null;
   }
 
+  /**
+   * The classifier's probabilities for this bar (into state.classifierProbabilities), from the bar
+   * rescaled to its training scale: returns in units of `level` times CLASSIFIER_MEDIUM_PCT, on a
+   * price path that stays continuous when the level is re-estimated. False until the window is full.
+   */
+  private classify(s: InstrumentRegime, b: Readonly<Bar>, levelPct: number, expectedVariance: number, pHigh: number): boolean {
+    const k = CLASSIFIER_MEDIUM_PCT / levelPct;
+    const base = s.scaledClose;
+    const ref = s.previousCloseForScale === s.previousCloseForScale ? s.previousCloseForScale : b.open;
+    const scaled = (x: number) => base * Math.exp(k * Math.log(x / ref));
+    s.previousCloseForScale = b.close;
+    s.scaledClose = scaled(b.close);
+    const ready = s.features.update(scaled(b.open), scaled(b.high), scaled(b.low), s.scaledClose, k * k * expectedVariance, pHigh);
+    const out = s.state.classifierProbabilities;
+    if (!ready) return false;
+    this.classifier!.predictProba(s.features.values, out);
+    return true;
+  }
+
   setParams(p: unknown): void {
     this.p = params.parse(p);
     this.states = new Array(this.ctx.instruments.length + 1); // windows changed: start afresh
   }
+}
+
+function median(x: Float64Array): number {
+  const sorted = Float64Array.from(x).sort();
+  const m = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[m] : 0.5 * (sorted[m - 1] + sorted[m]);
 }
 
 /** 1.4826 x the median absolute deviation: the sd of normal data, unmoved by a few outliers. */

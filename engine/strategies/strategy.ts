@@ -15,6 +15,8 @@ export interface Strategy {
   onTick(tick: Tick): Signal | null;
   /** Applies validated parameters at run time. */
   setParams(params: unknown): void;
+  /** Trained models that arrived after the strategy was made (optional; see StrategyContext.models). */
+  setModels?(models: NonNullable<StrategyContext['models']>): void;
   /** A fit the strategy asked for, from the model pool (optional). */
   applyFit?(kind: 'garch' | 'hmm', instrumentId: number, fit: unknown): void;
   /** Per-instrument state to publish in shared memory after a tick (optional): written into `out`. */
@@ -34,6 +36,8 @@ export interface StrategyContext {
   instruments: readonly InstrumentInfo[];
   /** Converts a tick's exchange time (ns since the clock anchor) to ms since the epoch. */
   toEpochMs(ns: number): number;
+  /** Trained models the host loaded for the strategies (serialised; see RegimeClassifier.deserialize). */
+  models?: { regimeClassifier?: Uint8Array };
   /**
    * Asks for a model fit: off this thread (the host's model pool answers through the strategy's
    * applyFit later), or, in a deterministic replay, computed and applied before this returns.

@@ -23,6 +23,9 @@ describe('both strategies in their worker threads', () => {
     await e.waitFor('a regime with a volatility in /metrics', async () =>
       Number.isFinite(await e.metric('tickring_regime_bar_sigma_percent', { strategy: 'regime-detector', instrument: 'BTCUSDT' })) &&
       (await e.metric('tickring_regime_bar_sigma_percent', { strategy: 'regime-detector', instrument: 'BTCUSDT' })) > 0);
+    // a new data directory: the ML classifier is trained in the pool after start-up and handed to the detector
+    await e.waitFor('the regime classifier handed to the detector thread', async () =>
+      e.logs.some((l) => l.msg === 'regime classifier trained') && e.logs.some((l) => l.thread === 'strategy:regime-detector' && l.msg === 'trained models handed over'), 30_000);
     const regime = await e.metric('tickring_regime', { strategy: 'regime-detector', instrument: 'BTCUSDT' });
     expect([0, 1, 2, 3]).toContain(regime);
     expect(await e.metric('tickring_thread_up', { thread: 'strategy:volume-scalper' })).toBe(1);

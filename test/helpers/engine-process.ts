@@ -91,7 +91,10 @@ export async function startEngineProcess(
     exited.then(({ code }) => {
       throw new Error(`engine exited with ${code} before starting: ${stderr.join('')}`);
     }),
-  ]);
+  ]).catch((e) => {
+    signal('SIGKILL'); // an engine that did not start must not outlive the test (it would slow every later one)
+    throw e;
+  });
   const httpPort = started.httpPort as number;
   const get = async (route: string) => {
     const res = await fetch(`http://127.0.0.1:${httpPort}${route}`);
