@@ -6,6 +6,8 @@ import type { Config } from '../engine/config/schema.js';
 import { createLogger } from '../engine/log.js';
 import { StoreState } from '../engine/status/status-region.js';
 import { startEngine, type RunningEngine } from '../workers/engine-runner.js';
+import { ModelPool } from '../workers/model-pool.js';
+import { storedRegimeClassifier, trainRegimeClassifier, wantsRegimeClassifier } from '../workers/regime-model.js';
 
 let dataDir: string | null = null;
 
@@ -27,11 +29,17 @@ export function benchConfig(env: Record<string, string> = {}): Config {
 
 /**
  * Starts the engine and waits until its storage is up (embedded PostgreSQL
- * takes a few seconds of CPU to start): benches measure the engine running,
- * not booting.
+ * takes a few seconds of CPU to start), with its trained models in place:
+ * benches measure the engine running, not booting.
  */
 export async function startBenchEngine(config: Config): Promise<RunningEngine> {
-  const engine = await startEngine(config, createLogger('warn', 'bench'));
+  const log = createLogger('warn', 'bench');
+  // the regime classifier is trained once per data directory: before the engine, not in its measured window
+  if (wantsRegimeClassifier(config) && !storedRegimeClassifier(config, log)) {
+    const pool = new ModelPool(1);
+    await trainRegimeClassifier(config, log, pool).finally(() => pool.close());
+  }
+  const engine = await startEngine(config, log);
   const state = engine.status.slot('store.state');
   for (const deadline = Date.now() + 60_000; engine.status.get(state) !== StoreState.Writing; ) {
     if (Date.now() > deadline) {

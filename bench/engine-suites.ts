@@ -5,15 +5,27 @@ import { bucketHigh, bucketLow, BUCKETS } from '../engine/status/latency-histogr
 import type { StatusRegion } from '../engine/status/status-region.js';
 import type { RunningEngine } from '../workers/engine-runner.js';
 import type { BenchRow } from './table.js';
+import { volumeScalper } from '../engine/strategies/volume-scalper.js';
+import { regimeDetector } from '../engine/strategies/regime-detector.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The engine on the simulated feed: with the latency probe (every tick a signal, so every tick a sample), or the desk's two strategies (the default). */
+/**
+ * The engine on the simulated feed: with the latency probe (every tick a signal, so every tick a sample), or the
+ * desk's two strategies on the scripted market, which makes them signal at a known rate (engine/feeds/scripted-market.ts:
+ * the scalper twice a 250-trade cycle per instrument with its cooldown off, the detector on 50 ms bars at each shock).
+ */
 async function engineAt(rate: number, desk = false): Promise<RunningEngine> {
   const config = benchConfig();
   config.feeds.simulator.ticksPerSecond = rate;
   config.feeds.publishers.enabled = false;
-  if (!desk) config.strategies = [{ name: 'latency-probe', id: 'latency-probe', params: { every: 1 } }];
+  if (desk) {
+    config.feeds.simulator.script = 'signals';
+    config.strategies = [
+      { name: 'volume-scalper', id: 'volume-scalper', params: volumeScalper.params.parse({ cooldownMs: 0 }) },
+      { name: 'regime-detector', id: 'regime-detector', params: regimeDetector.params.parse({ barSeconds: 0.05, fitBars: 60, refitBars: 20 }) },
+    ];
+  } else config.strategies = [{ name: 'latency-probe', id: 'latency-probe', params: { every: 1 } }];
   return startBenchEngine(config);
 }
 

@@ -6,6 +6,7 @@
 import uWS from 'uWebSockets.js';
 import { emptyTick, encodeTick, RingWriter, type Tick } from '../native-free-ringbuffer/index.js';
 import { SimulatedMarket } from '../engine/feeds/simulated-market.js';
+import { ScriptedMarket } from '../engine/feeds/scripted-market.js';
 import { PublisherDecoder, REJECT_REASONS } from '../engine/feeds/publisher-protocol.js';
 import { InstrumentRegistry } from '../engine/instruments/registry.js';
 import { ProviderStatus } from '../engine/status/status-region.js';
@@ -54,7 +55,8 @@ if (capture) timers.push(setInterval(() => capture.flush(), 1000));
 
 // ------------------------------------------------------------------ simulator
 if (config.feeds.simulator.enabled) {
-  const sim = new SimulatedMarket(config.instruments.map((symbol) => ({ id: registry.id(symbol), symbol })), config.feeds.simulator.seed);
+  const simulated = config.instruments.map((symbol) => ({ id: registry.id(symbol), symbol }));
+  const sim = config.feeds.simulator.script === 'signals' ? new ScriptedMarket(simulated) : new SimulatedMarket(simulated, config.feeds.simulator.seed);
   const rate = config.feeds.simulator.ticksPerSecond;
   const sTicks = status.slot('feed.simulator.ticks');
   const sMessages = status.slot('feed.simulator.messages');

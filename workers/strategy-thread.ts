@@ -31,7 +31,14 @@ const strategy: Strategy = factory.create(cfg.params, {
   // fits are rare (every few hundred bars): a message to the main thread's model pool; in a
   // deterministic replay, here and now, so the model changes at the same bar on every run
   requestFit: deterministic
-    ? (kind, instrumentId, x) => strategy.applyFit?.(kind, instrumentId, fitModel(kind, x))
+    ? (kind, instrumentId, x) => {
+        try {
+          strategy.applyFit?.(kind, instrumentId, fitModel(kind, x));
+        } catch (e) {
+          // as from the pool: a fit that fails leaves the current model in place
+          log.warn({ kind, instrumentId, err: (e as Error).message }, 'model fit failed; the strategy keeps its current model');
+        }
+      }
     : (kind, instrumentId, x) => kit.send({ type: 'fit-request', kind, instrumentId, x }),
 });
 const published = new PublishedRows(plan.publications[id], plan.instruments.length + 1);

@@ -126,9 +126,14 @@ export const configSchema = z
             enabled: z.boolean().default(true),
             ticksPerSecond: z.number().min(1).max(2_000_000).default(1000),
             seed: z.number().int().default(42),
+            /**
+             * 'random': the seeded regime-switching market. 'signals': a scripted market that makes the desk
+             * strategies signal at a known rate (whale prints through the POC, price shocks): for benches.
+             */
+            script: z.enum(['random', 'signals']).default('random'),
           })
           .strict()
-          .default({ enabled: true, ticksPerSecond: 1000, seed: 42 }),
+          .default({ enabled: true, ticksPerSecond: 1000, seed: 42, script: 'random' }),
         publishers: z.object({ enabled: z.boolean().default(true) }).strict().default({ enabled: true }),
         binance: binanceFeedConfig.default(BINANCE_FEED_DEFAULT),
         kite: kiteFeedConfig.default(KITE_FEED_DEFAULT),
@@ -137,7 +142,7 @@ export const configSchema = z
       })
       .strict()
       .default({
-        simulator: { enabled: true, ticksPerSecond: 1000, seed: 42 }, publishers: { enabled: true }, binance: BINANCE_FEED_DEFAULT, kite: KITE_FEED_DEFAULT,
+        simulator: { enabled: true, ticksPerSecond: 1000, seed: 42, script: 'random' }, publishers: { enabled: true }, binance: BINANCE_FEED_DEFAULT, kite: KITE_FEED_DEFAULT,
         truedata: TRUEDATA_FEED_DEFAULT, replay: { enabled: false, speed: 'realtime' },
       }),
     /** The paper broker (the default broker): fills against the live ticks. */

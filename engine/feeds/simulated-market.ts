@@ -15,7 +15,7 @@ const REGIME_SWITCH = 0.0005;
 const WHALE_PROBABILITY = 0.002;
 const SIZE_TAIL = 1.6;
 
-const START_PRICE: Record<string, number> = { BTCUSDT: 60000, ETHUSDT: 3000, SOLUSDT: 150, BNBUSDT: 550 };
+export const START_PRICE: Record<string, number> = { BTCUSDT: 60000, ETHUSDT: 3000, SOLUSDT: 150, BNBUSDT: 550 };
 
 export interface SimulatedInstrument {
   id: number;

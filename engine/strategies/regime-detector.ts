@@ -54,7 +54,7 @@ export const RD_REASON = {
 const params = z
   .object({
     /** Bar length in seconds (fractions allowed, e.g. 0.5). */
-    barSeconds: z.number().min(0.1).default(60),
+    barSeconds: z.number().min(0.01).default(60),
     volWindow: z.number().int().min(5).default(20),
     /** Bar returns a fit uses, and how often (in bars) to refit. */
     /** GARCH needs at least 50 returns, the 4-state HMM 40. */
