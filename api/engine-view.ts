@@ -39,16 +39,30 @@ export class EngineView {
     return this.status.read(`feed.${feed}.state`) as ProviderStatus;
   }
 
+  /**
+   * Every thread, with its input rings. `lagging`: one of its rings is at least half full (it reads slower
+   * than it is fed; a full ring drops); `lagMs`, for a strategy with ticks waiting, how old the last tick it
+   * finished is.
+   */
   workers() {
-    return this.plan.threads.map((name) => ({
-      name,
-      state: ThreadState[this.threadState(name)],
-      heartbeatAgeMs: round(this.heartbeatAgeMs(name)),
-      restarts: this.status.read(`thread.${name}.restarts`),
-      rings: this.rings
+    const strategyOf = new Map(this.plan.config.strategies.map((s) => [`strategy:${s.id ?? s.name}`, s.id ?? s.name]));
+    return this.plan.threads.map((name) => {
+      const rings = this.rings
         .filter((r) => r.consumer === name)
-        .map((r) => ({ name: r.name, fill: r.ring.fill(), capacity: r.ring.capacity, dropped: r.ring.dropped(), gaps: r.ring.gaps() })),
-    }));
+        .map((r) => ({ name: r.name, fill: r.ring.fill(), capacity: r.ring.capacity, dropped: r.ring.dropped(), gaps: r.ring.gaps() }));
+      const strategy = strategyOf.get(name);
+      const waiting = rings.some((r) => r.fill > 0);
+      const processed = strategy === undefined ? NaN : this.status.read(`strategy.${strategy}.processedTs`);
+      return {
+        name,
+        state: ThreadState[this.threadState(name)],
+        heartbeatAgeMs: round(this.heartbeatAgeMs(name)),
+        restarts: this.status.read(`thread.${name}.restarts`),
+        lagging: rings.some((r) => r.fill >= r.capacity / 2),
+        lagMs: strategy !== undefined && waiting && processed > 0 ? round((this.clock.now() - processed) / 1e6) : 0,
+        rings,
+      };
+    });
   }
 
   /** The risk thread's state as it last published it (four times a second), and the configured limits. */

@@ -41,14 +41,20 @@ const provider = {
   },
 };
 
+const warnings = reasons;
+
 const worker = {
   type: 'object',
-  required: ['name', 'state', 'heartbeatAgeMs', 'restarts', 'rings'],
+  required: ['name', 'state', 'heartbeatAgeMs', 'restarts', 'lagging', 'lagMs', 'rings'],
   properties: {
     name: { type: 'string' },
     state: { enum: ['Starting', 'Running', 'Restarting', 'Failed', 'Stopped'] },
     heartbeatAgeMs: { type: 'number' },
     restarts: { type: 'number' },
+    /** An input ring at least half full: it reads slower than it is fed. */
+    lagging: { type: 'boolean' },
+    /** A strategy with ticks waiting: how old the last tick it finished is. */
+    lagMs: { type: 'number' },
     rings: {
       type: 'array',
       items: { type: 'object', required: ['name', 'fill', 'capacity', 'dropped', 'gaps'], properties: { name: { type: 'string' }, fill: { type: 'number' }, capacity: { type: 'number' }, dropped: { type: 'number' }, gaps: { type: 'number' } } },
@@ -97,8 +103,8 @@ export const OPENAPI = {
       get: {
         summary: 'Readiness: every thread beats and at least one usable data feed',
         responses: {
-          '200': json({ type: 'object', required: ['ready', 'reasons'], properties: { ready: { const: true }, reasons: { type: 'array', maxItems: 0 } } }, 'ready to trade'),
-          '503': json({ type: 'object', required: ['ready', 'reasons'], properties: { ready: { const: false }, reasons }, }, 'not ready, with the reasons'),
+          '200': json({ type: 'object', required: ['ready', 'reasons', 'warnings'], properties: { ready: { const: true }, reasons: { type: 'array', maxItems: 0 }, warnings } }, 'ready to trade (warnings: what does not stop trading, e.g. Redis down)'),
+          '503': json({ type: 'object', required: ['ready', 'reasons', 'warnings'], properties: { ready: { const: false }, reasons, warnings } }, 'not ready, with the reasons'),
         },
       },
     },

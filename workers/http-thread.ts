@@ -108,6 +108,18 @@ function apiRoute(res: uWS.HttpResponse, req: uWS.HttpRequest): void {
   });
 }
 
+/**
+ * What does not stop trading but an operator must know: Redis down leaves the engine trading on the broker
+ * token it holds, while logins, token checks and the daily broker login fail closed.
+ */
+function warnings(): string[] {
+  const out: string[] = [];
+  if (redis && redis.status !== 'ready') {
+    out.push(`redis: unreachable (${redis.status}): logins, token checks and the broker login are refused until it is back; trading goes on with the broker token in use`);
+  }
+  return out;
+}
+
 function json(res: uWS.HttpResponse, status: string, body: unknown): void {
   res.cork(() => {
     res.writeStatus(status).writeHeader('Content-Type', 'application/json').writeHeader('Cache-Control', 'no-store').end(JSON.stringify(body));
@@ -122,7 +134,7 @@ const app = uWS
   })
   .get('/health/ready', (res) => {
     const reasons = view.notReadyReasons();
-    json(res, reasons.length ? '503 Service Unavailable' : '200 OK', { ready: reasons.length === 0, reasons });
+    json(res, reasons.length ? '503 Service Unavailable' : '200 OK', { ready: reasons.length === 0, reasons, warnings: warnings() });
   })
   .get('/health/workers', (res) => json(res, '200 OK', { workers: view.workers() }))
   .get('/health/providers', (res) => json(res, '200 OK', { providers: view.providers() }))

@@ -7,7 +7,9 @@ import type { Strategy, StrategyContext, StrategyFactory } from './strategy.js';
  * (alternating LONG and SHORT) so the bench and the tests can measure the
  * tick-to-signal path without any analytics cost on it.
  * `throwAfterTicks` makes it throw after that many ticks, to exercise the
- * supervisor's restart path on purpose.
+ * supervisor's restart path on purpose; `delayUs` makes it sleep that long
+ * on every tick (after `delayAfterTicks`, for `delayTicks`), a strategy too slow for its feed
+ * (chaos tests: its ring overflows, the others must not notice).
  */
 const params = z
   .object({
@@ -17,6 +19,11 @@ const params = z
     stopBps: z.number().min(0).default(0),
     /** Strength and confidence of its signals (how the orchestrator scores them). */
     conviction: z.number().min(0).max(1).default(0.5),
+    /** Sleeps (without using the CPU) this long on every tick once `delayAfterTicks` ticks have passed. */
+    delayUs: z.number().min(0).max(1_000_000).default(0),
+    delayAfterTicks: z.number().int().min(0).default(0),
+    /** ...for this many ticks, then it is fast again. */
+    delayTicks: z.number().int().min(1).optional(),
   })
   .strict();
 type Params = z.infer<typeof params>;
@@ -26,12 +33,19 @@ class LatencyProbe implements Strategy {
   private every: number;
   private throwAfter: number;
   private stopBps: number;
+  private delayMs: number;
+  private delayAfter: number;
+  private delayUntil: number;
+  private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
   private count = 0;
 
   constructor(p: Params, ctx: StrategyContext) {
     this.every = p.every;
     this.throwAfter = p.throwAfterTicks ?? Infinity;
     this.stopBps = p.stopBps;
+    this.delayMs = p.delayUs / 1000;
+    this.delayAfter = p.delayAfterTicks;
+    this.delayUntil = p.delayAfterTicks + (p.delayTicks ?? Infinity);
     this.signal.strategyId = ctx.strategyId;
     this.signal.strength = this.signal.confidence = p.conviction;
   }
@@ -39,6 +53,7 @@ class LatencyProbe implements Strategy {
   onTick(tick: Tick) {
     this.count++;
     if (this.count >= this.throwAfter) throw new Error(`latency-probe: throwAfterTicks=${this.throwAfter} reached (diagnostic crash)`);
+    if (this.delayMs > 0 && this.count > this.delayAfter && this.count <= this.delayUntil) Atomics.wait(this.sleeper, 0, 0, this.delayMs);
     if (this.count % this.every !== 0) return null;
     const s = this.signal;
     s.instrumentId = tick.instrumentId;
@@ -56,6 +71,9 @@ class LatencyProbe implements Strategy {
     this.every = v.every;
     this.throwAfter = v.throwAfterTicks ?? Infinity;
     this.stopBps = v.stopBps;
+    this.delayMs = v.delayUs / 1000;
+    this.delayAfter = v.delayAfterTicks;
+    this.delayUntil = v.delayAfterTicks + (v.delayTicks ?? Infinity);
     this.signal.strength = this.signal.confidence = v.conviction;
   }
 }

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import postgres from 'postgres';
-import { compiled } from '../helpers/compiled.js';
+import { createUser as createUserWith } from '../helpers/users.js';
 import { freshDatabase, REDIS_URL, testPrefix } from '../helpers/services.js';
 import { startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
 import { FakeBinance } from '../fakes/fake-binance.js';
@@ -15,17 +14,7 @@ let engine: EngineProcess;
 let env: Record<string, string>;
 let binance: FakeBinance;
 
-/** `tickring user create ...` with the password on stdin, as an operator would run it. */
-function createUser(args: string[], password: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [compiled('workers/main.js'), 'user', 'create', ...args], { env: { ...process.env, ...env } });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-    child.stdin.end(`${password}\n`);
-  });
-}
+const createUser = (args: string[], password: string) => createUserWith(env, args, password);
 
 async function call(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string } = {}) {
   const res = await fetch(`http://127.0.0.1:${engine.httpPort}${path}`, {

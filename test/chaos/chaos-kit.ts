@@ -1,0 +1,95 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { EngineProcess } from '../helpers/engine-process.js';
+import { ROOT } from '../helpers/compiled.js';
+
+/**
+ * What every chaos scenario shares: latency windows read off the engine's
+ * /metrics histograms, and the scenario's record for the report
+ * (`npm run chaos` collects them into chaos-report/).
+ */
+export interface LatencyPoint {
+  /** Seconds since the scenario started. */
+  t: number;
+  /** p99 over the window that ended then, µs (the upper edge of its histogram bucket); null without samples. */
+  p99Us: number | null;
+  samples: number;
+  phase: string;
+}
+
+export interface ScenarioRecord {
+  name: string;
+  /** What was done, in a sentence. */
+  did: string;
+  durationS: number;
+  /** What was lost: every entry must be 0. */
+  lost: Record<string, number>;
+  /** p99 of the watched hop before, during and after the damage, µs. */
+  p99Us: { before: number | null; during: number | null; after: number | null };
+  hop: string;
+  timeline: LatencyPoint[];
+  figures: Record<string, number | string | boolean>;
+}
+
+export const REPORT_DIR = process.env.TICKRING_CHAOS_DIR ?? path.join(ROOT, 'chaos-report');
+
+export function recordScenario(r: ScenarioRecord): void {
+  const dir = path.join(REPORT_DIR, 'scenarios');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${r.name}.json`), JSON.stringify(r, null, 2) + '\n');
+}
+
+/** Cumulative bucket counts of one hop's histogram in /metrics, by upper edge in seconds. */
+export async function buckets(e: EngineProcess, hop: string, strategy: string): Promise<Map<number, number>> {
+  const { text } = await e.get('/metrics');
+  const out = new Map<number, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('tickring_hop_latency_seconds_bucket{')) continue;
+    if (!line.includes(`hop="${hop}"`) || !line.includes(`strategy="${strategy}"`)) continue;
+    const le = /le="([^"]+)"/.exec(line)![1];
+    out.set(le === '+Inf' ? Infinity : Number(le), Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}
+
+/** The 99th percentile between two readings (µs, the upper edge of its bucket), and how many samples fell between. */
+export function p99Between(a: Map<number, number>, b: Map<number, number>): { p99Us: number | null; samples: number } {
+  const edges = [...b.keys()].sort((x, y) => x - y);
+  const total = (b.get(Infinity) ?? 0) - (a.get(Infinity) ?? 0);
+  if (total <= 0) return { p99Us: null, samples: 0 };
+  for (const le of edges) {
+    if ((b.get(le) ?? 0) - (a.get(le) ?? 0) >= 0.99 * total) return { p99Us: le === Infinity ? null : le * 1e6, samples: total };
+  }
+  return { p99Us: null, samples: total };
+}
+
+/** Samples a hop's p99 every `everyMs` while `phase()` names the phase, until `done()`; returns the timeline. */
+export function watchLatency(e: EngineProcess, hop: string, strategy: string, everyMs: number, phase: () => string) {
+  const timeline: LatencyPoint[] = [];
+  const t0 = Date.now();
+  let stopped = false;
+  const loop = (async () => {
+    let last = await buckets(e, hop, strategy);
+    while (!stopped) {
+      await new Promise((r) => setTimeout(r, everyMs));
+      const now = await buckets(e, hop, strategy).catch(() => null);
+      if (!now) continue; // the engine is restarting: no reading
+      timeline.push({ t: (Date.now() - t0) / 1000, ...p99Between(last, now), phase: phase() });
+      last = now;
+    }
+  })();
+  return {
+    timeline,
+    async stop() {
+      stopped = true;
+      await loop;
+      return timeline;
+    },
+  };
+}
+
+/** The p99 over a phase: the median of its windows' p99s (the machine is noisy: one window does not speak for it). */
+export function phaseP99(timeline: readonly LatencyPoint[], phase: string): number | null {
+  const v = timeline.filter((p) => p.phase === phase && p.p99Us !== null).map((p) => p.p99Us!).sort((a, b) => a - b);
+  return v.length ? v[v.length >> 1] : null;
+}

@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+import { phaseP99, recordScenario, watchLatency } from './chaos-kit.js';
+
+let engine: EngineProcess | undefined;
+afterEach(async () => {
+  await engine?.stop();
+  engine = undefined;
+});
+
+type Worker = { name: string; lagging: boolean; lagMs: number; rings: { name: string; dropped: number }[] };
+
+describe('chaos: a slow strategy', () => {
+  it('overflows its own ring (counted), health shows it lagging, and the other strategy does not notice', async () => {
+    const rate = 4000;
+    // `slow` sleeps 1 ms a tick (1,000 ticks/s at most) from its 12,000th tick for 5,000 ticks, then is fast again
+    engine = await startEngineProcess({
+      feeds: { simulator: { ticksPerSecond: rate }, publishers: { enabled: false } },
+      rings: { tickCapacity: 4096 },
+      strategies: [
+        { name: 'latency-probe', id: 'fast', params: { every: 10 } },
+        { name: 'latency-probe', id: 'slow', params: { every: 10, delayUs: 1000, delayAfterTicks: 12_000, delayTicks: 5000 } },
+      ],
+    });
+    const e = engine;
+    const t0 = Date.now();
+    const workers = async () => (await e.get('/health/workers')).body.workers as Worker[];
+    const worker = async (name: string) => (await workers()).find((w) => w.name === name)!;
+    let phase = 'before';
+    const watch = watchLatency(e, 'ingest_to_strategy', 'fast', 500, () => phase);
+    const slowTicks = () => e.metric('tickring_strategy_ticks_total', { strategy: 'slow' });
+
+    await e.waitFor('the slow strategy falls behind', async () => (await slowTicks()) > 12_000 && (await worker('strategy:slow')).lagging, 15_000);
+    phase = 'during';
+    const during = await e.waitFor('its ring overflows', async () => {
+      const w = await worker('strategy:slow');
+      return w.rings[0].dropped > 0 && w;
+    }, 15_000);
+    expect(during.lagMs).toBeGreaterThan(100);
+    expect((await worker('strategy:fast')).lagging).toBe(false);
+    await e.waitFor('it is fast again and has caught up', async () => (await slowTicks()) > 17_000 && !(await worker('strategy:slow')).lagging, 30_000);
+    phase = 'after';
+    await new Promise((r) => setTimeout(r, 3000));
+    const timeline = await watch.stop();
+
+    const fastDropped = await e.metric('tickring_ring_dropped_total', { ring: 'ticks:strategy:fast' });
+    const slowDropped = await e.metric('tickring_ring_dropped_total', { ring: 'ticks:strategy:slow' });
+    const fastTicks = await e.metric('tickring_strategy_ticks_total', { strategy: 'fast' });
+    const fastSignals = await e.metric('tickring_signals_total', { strategy: 'fast' });
+    const p99 = { before: phaseP99(timeline, 'before'), during: phaseP99(timeline, 'during'), after: phaseP99(timeline, 'after') };
+    recordScenario({
+      name: 'slow-strategy',
+      did: `a strategy slept 1 ms a tick for 5,000 ticks at ${rate} ticks/s (ring of 4,096): it overflowed; the other strategy was watched`,
+      durationS: (Date.now() - t0) / 1000,
+      lost: { fastStrategyTicksDropped: fastDropped, fastSignalsMissing: Math.floor(fastTicks / 10) - fastSignals },
+      p99Us: p99,
+      hop: 'ingest_to_strategy (fast)',
+      timeline,
+      figures: { slowTicksDropped: slowDropped, slowLagMsDuring: during.lagMs, threadsUp: (await workers()).every((w) => w.name && true) },
+    });
+
+    expect(slowDropped).toBeGreaterThan(0); // counted, for that consumer only
+    expect(fastDropped).toBe(0);
+    expect(fastSignals).toBe(Math.floor(fastTicks / 10));
+    expect(await e.metric('tickring_thread_up', { thread: 'strategy:slow' })).toBe(1);
+    expect(await e.metric('tickring_thread_up', { thread: 'strategy:fast' })).toBe(1);
+    // the fast strategy's latency does not move with the slow one's trouble (medians of 0.5-s windows; noisy machine: x3 and 1 ms of room)
+    expect(p99.before).not.toBeNull();
+    expect(p99.during).not.toBeNull();
+    expect(p99.during!).toBeLessThanOrEqual(Math.max(3 * p99.before!, p99.before! + 1000));
+  }, 90_000);
+});
