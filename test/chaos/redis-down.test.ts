@@ -36,7 +36,7 @@ describe('chaos: Redis down', () => {
     const { accessToken } = (await res.json()) as { accessToken: string };
     expect((await positions(accessToken)).status).toBe(200);
     expect((await ready()).warnings).toEqual([]);
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, 3000));
 
     // Redis dies
     phase = 'during';
@@ -54,6 +54,7 @@ describe('chaos: Redis down', () => {
     expect(check.status).toBe(503); // a token whose revocation cannot be checked is not honoured
     expect(await check.json()).toMatchObject({ error: 'auth_store_unavailable' });
     await e.waitFor('trading goes on', async () => (await e.metric('tickring_fills_total')) > fillsAtCut + 2, 20_000);
+    await new Promise((r) => setTimeout(r, 5000)); // down for a while: the latency through it is watched
 
     // Redis is back
     phase = 'after';
