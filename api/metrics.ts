@@ -169,6 +169,9 @@ export function renderMetrics(view: EngineView): string {
     age.sample({ thread: t }, Math.max(0, view.heartbeatAgeMs(t) / 1000));
   }
   out.push(restarts, tUp, age);
+  const api = new Family('tickring_api_responses_total', 'counter', 'Control API answers by class: 4xx are refused requests (bad input, auth), 5xx failures.');
+  for (const [cls, key] of [['2xx', 'ok'], ['4xx', 'clientErrors'], ['5xx', 'serverErrors']] as const) api.sample({ class: cls }, status.read(`api.${key}`));
+  out.push(api);
   out.push(new Family('tickring_ready', 'gauge', '1 when the engine is ready to trade.').sample({}, view.notReadyReasons().length === 0 ? 1 : 0));
   return out.map((f) => f.lines.join('\n')).join('\n') + '\n';
 }

@@ -18,7 +18,7 @@ import { threadKit, type BrokerQuery } from './thread-kit.js';
 import { closeApp } from './uws-close.js';
 
 const kit = threadKit();
-const { plan, log } = kit;
+const { plan, log, status } = kit;
 const view = new EngineView(plan);
 const beat = setInterval(kit.beat, 100);
 
@@ -50,7 +50,9 @@ const ask = (query: BrokerQuery) =>
   });
 const api = new ControlApi(view, authService, (a) => kit.send({ type: 'control-request', ...a }), log, kiteSessions, records, ask);
 
+const apiSlots = { ok: status.slot('api.ok'), client: status.slot('api.clientErrors'), server: status.slot('api.serverErrors') };
 function answer(res: uWS.HttpResponse, r: ApiResponse): void {
+  status.add(r.status >= 500 ? apiSlots.server : r.status >= 400 ? apiSlots.client : apiSlots.ok, 1);
   res.cork(() => {
     res.writeStatus(STATUS[r.status] ?? String(r.status));
     for (const [k, v] of Object.entries(r.headers ?? {})) res.writeHeader(k, v);

@@ -32,6 +32,8 @@ export const STRATEGY_FIELDS = [
   'processedTs', // receive time of the last tick the strategy finished (once per batch): the orchestrator's window closes on it
   'committedTs', // the same, written after the batch's signals were committed: a deterministic risk thread waits for it
 ] as const;
+/** Control API answers by class (the HTTP thread writes them). */
+export const API_FIELDS = ['ok', 'clientErrors', 'serverErrors'] as const;
 export const RISK_FIELDS = [
   'signals', 'ticks', 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits',
   'orders', 'fills', 'rejects', 'refusedByCircuit', 'refusedByBroker', 'refusedByRiskLevel', 'refusedByOptionRules', 'riskLevel', 'unsized', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips',
@@ -132,6 +134,7 @@ export function buildStatusLayout(spec: StatusLayoutSpec): StatusLayout {
   for (const k of RISK_FIELDS) add(`risk.${k}`);
   for (const k of STORE_FIELDS) add(`store.${k}`);
   for (const k of BROKER_FIELDS) add(`broker.${k}`);
+  for (const k of API_FIELDS) add(`api.${k}`);
   for (const r of spec.rejectReasons) add(`ingest.rejected.${r}`);
   const histograms: Record<string, number> = {};
   const addHistogram = (key: string) => {
