@@ -78,7 +78,7 @@ export class EngineView {
       riskLevel: (['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const)[r('riskLevel')] ?? 'LOW',
       counters: {
         orders: r('orders'), fills: r('fills'), rejects: r('rejects'), refusedByCircuit: r('refusedByCircuit'), refusedByBroker: r('refusedByBroker'),
-        refusedByRiskLevel: r('refusedByRiskLevel'), refusedByOptionRules: r('refusedByOptionRules'), unsized: r('unsized'), trips: r('trips'),
+        refusedByRiskLevel: r('refusedByRiskLevel'), refusedByOptionRules: r('refusedByOptionRules'), refusedByStorage: r('refusedByStorage'), unsized: r('unsized'), trips: r('trips'),
       },
       limits: this.limits(),
     };

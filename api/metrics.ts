@@ -126,6 +126,7 @@ export function renderMetrics(view: EngineView): string {
   brokerMetric('tickring_broker_problems_total', 'problems', 'counter', 'Unanswered placements, failed polls or cancels, token troubles.');
   riskGauge('tickring_entries_refused_by_risk_level_total', 'refusedByRiskLevel', 'counter', 'Entries whose RiskLevel (regime, exposure, concentration, drawdown) was CRITICAL.');
   riskGauge('tickring_entries_refused_by_option_rules_total', 'refusedByOptionRules', 'counter', 'Option entries outside NSE hours, after the cut-off, or barred on the expiry day.');
+  riskGauge('tickring_entries_refused_by_storage_total', 'refusedByStorage', 'counter', 'Entries held back while the database was unreachable (storage.outagePolicy halt-entries).');
   riskGauge('tickring_risk_level', 'riskLevel', 'gauge', 'RiskLevel of the last entry assessed: 0 low, 1 medium, 2 high, 3 critical.');
   riskGauge('tickring_entries_refused_by_broker_total', 'refusedByBroker', 'counter', 'Entries refused while the broker was not authenticated or not reconciled.');
 

@@ -131,7 +131,7 @@ export const OPENAPI = {
               openPositions: { type: 'integer', minimum: 0 },
               counters: {
                 type: 'object',
-                required: ['orders', 'fills', 'rejects', 'refusedByCircuit', 'refusedByBroker', 'refusedByRiskLevel', 'refusedByOptionRules', 'unsized', 'trips'],
+                required: ['orders', 'fills', 'rejects', 'refusedByCircuit', 'refusedByBroker', 'refusedByRiskLevel', 'refusedByOptionRules', 'refusedByStorage', 'unsized', 'trips'],
                 additionalProperties: { type: 'integer', minimum: 0 },
               },
               limits: {

@@ -18,7 +18,7 @@ import { decisionRow, type PendingRow } from '../engine/persistence/store-rows.j
 import type { BrokerEvent } from '../engine/brokers/broker.js';
 import { brokerClient } from './broker-client.js';
 import { strategyFactory } from '../engine/strategies/catalog.js';
-import { BROKER_FIELDS, BrokerKind } from '../engine/status/status-region.js';
+import { BROKER_FIELDS, BrokerKind, StoreState } from '../engine/status/status-region.js';
 import type { Reconciliation } from '../engine/brokers/venue-broker.js';
 
 const MAX_BATCH = 1024;
@@ -98,6 +98,7 @@ const execution = new Execution(
   {
     riskPerTradePct: riskConfig.riskPerTradePct, maxLeverage: riskConfig.maxLeverage, circuit: riskConfig.circuit, paper,
     broker: (onEvent) => client.make(onEvent), brokerReady: () => client.reconciled === 1 && client.authenticated(),
+    storageReady: plan.config.storage.outagePolicy === 'halt-entries' ? () => !storageHalted : undefined,
     regimeOf: regimeState, riskLevels: riskConfig.levels, options: riskConfig.options,
   },
   sizeMultiplierOf,
@@ -154,7 +155,7 @@ const decide = (i: Readonly<OrderIntent>) => {
   if (inst && (i.strategies & evidenceMask) !== 0) store(decisionRow(i, inst, nowMs));
 };
 const riskSlots = Object.fromEntries(
-  ['orders', 'fills', 'rejects', 'refusedByCircuit', 'refusedByBroker', 'refusedByRiskLevel', 'refusedByOptionRules', 'riskLevel', 'unsized',
+  ['orders', 'fills', 'rejects', 'refusedByCircuit', 'refusedByBroker', 'refusedByRiskLevel', 'refusedByOptionRules', 'refusedByStorage', 'riskLevel', 'unsized',
     'limitRiskPerTradePct', 'limitMaxLeverage', 'limitDailyLossPct', 'limitDrawdownPct', 'limitMaxOpenPositions', 'limitBrokerErrors', 'limitCooldownMs', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips', 'storeBacklog', 'storeSignalsDropped']
     .map((k) => [k, status.slot(`risk.${k}`)]),
 );
@@ -177,7 +178,23 @@ function recordPnl(nowMs: number): void {
     realisedPnl: pf.realised, fees: execution.feesPaid, fills, at: nowMs,
   });
 }
+/**
+ * storage.outagePolicy halt-entries: while the store thread spills (the database is unreachable), no new
+ * positions; the halt and the resumption are risk events (written once the database is back).
+ */
+const storeState = status.slot('store.state');
+let storageHalted = false;
+function checkStorage(nowMs: number): void {
+  if (plan.config.storage.outagePolicy !== 'halt-entries') return;
+  const s = status.get(storeState);
+  const halted = s === StoreState.Spilling || s === StoreState.Failing;
+  if (halted === storageHalted) return;
+  storageHalted = halted;
+  log.warn({ policy: 'halt-entries' }, halted ? 'database unreachable: new entries halted (exits go on)' : 'database back: entries resumed');
+  store({ t: 'risk', at: nowMs, kind: halted ? 'entries_halted' : 'entries_resumed', reason: 'database_unreachable', detail: { policy: 'halt-entries' } });
+}
 function housekeeping(nowMs: number): void {
+  checkStorage(nowMs);
   execution.housekeeping(nowMs, regimeState);
   if (nowMs - lastForget >= 60_000) {
     lastForget = nowMs;
@@ -194,6 +211,7 @@ function housekeeping(nowMs: number): void {
   status.set(riskSlots.refusedByBroker, c.refusedByBroker);
   status.set(riskSlots.refusedByRiskLevel, c.refusedByRiskLevel);
   status.set(riskSlots.refusedByOptionRules, c.refusedByOptionRules);
+  status.set(riskSlots.refusedByStorage, c.refusedByStorage);
   status.set(riskSlots.riskLevel, execution.lastRiskLevel);
   const problems = client.problems();
   status.set(brokerSlots.authenticated, client.authenticated() ? 1 : 0);

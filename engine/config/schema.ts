@@ -285,9 +285,14 @@ export const configSchema = z
          * them, to this file (backtests; nothing is written to PostgreSQL).
          */
         rowsFile: z.string().min(1).optional(),
+        /**
+         * While rows cannot reach the database (they go to the journal): 'continue' trading, or
+         * 'halt-entries' (no new positions; exits, stops and the kill switch still work) until it is back.
+         */
+        outagePolicy: z.enum(['continue', 'halt-entries']).default('continue'),
       })
       .strict()
-      .default({ dataDir: './var', batchRows: 2000, flushMs: 250, retryMs: 1000, writeTimeoutMs: 5000, recordSignals: true }),
+      .default({ dataDir: './var', batchRows: 2000, flushMs: 250, retryMs: 1000, writeTimeoutMs: 5000, recordSignals: true, outagePolicy: 'continue' }),
     auth: z
       .object({
         /** TICKRING_JWT_SECRET; without it tokens are signed with a per-process secret and do not survive a restart. */

@@ -33,6 +33,8 @@ export interface ExecutionOptions {
   broker?: (onEvent: (e: BrokerEvent) => void) => Broker;
   /** Whether the broker may take entries (a venue: credentials checked and reconciled); exits always go. */
   brokerReady?: () => boolean;
+  /** Whether entries may go while rows cannot reach the database (storage.outagePolicy); exits always go. */
+  storageReady?: () => boolean;
   /** The regime detector's view of an instrument, for the RiskLevel (null: none). */
   regimeOf?: (instrumentId: number) => { regime: number; blackSwan: boolean } | null;
   riskLevels?: RiskLevelOptions;
@@ -50,6 +52,8 @@ export interface ExecutionCounters {
   refusedByRiskLevel: number;
   /** Option entries outside NSE hours, after the cut-off, or barred on the expiry day. */
   refusedByOptionRules: number;
+  /** Entries held back while the database was unreachable (storage.outagePolicy halt-entries). */
+  refusedByStorage: number;
   /** Entries that sized to nothing: no stop, no leverage headroom, or less than a lot. */
   unsized: number;
   trips: number;
@@ -58,7 +62,7 @@ export interface ExecutionCounters {
 export class Execution {
   readonly broker: Broker;
   readonly breaker: CircuitBreaker;
-  readonly counters: ExecutionCounters = { orders: 0, fills: 0, rejects: 0, refusedByCircuit: 0, refusedByBroker: 0, refusedByRiskLevel: 0, refusedByOptionRules: 0, unsized: 0, trips: 0 };
+  readonly counters: ExecutionCounters = { orders: 0, fills: 0, rejects: 0, refusedByCircuit: 0, refusedByBroker: 0, refusedByRiskLevel: 0, refusedByOptionRules: 0, refusedByStorage: 0, unsized: 0, trips: 0 };
   killed = false;
   /** Fees on every fill so far. */
   feesPaid = 0;
@@ -132,6 +136,10 @@ export class Execution {
     if (i.decision !== Decision.Intent || this.killed) return false;
     if (this.o.brokerReady && !this.o.brokerReady()) {
       this.counters.refusedByBroker++;
+      return false;
+    }
+    if (this.o.storageReady && !this.o.storageReady()) {
+      this.counters.refusedByStorage++;
       return false;
     }
     const gate = this.breaker.allowEntry(nowMs);

@@ -36,7 +36,7 @@ export const STRATEGY_FIELDS = [
 export const API_FIELDS = ['ok', 'clientErrors', 'serverErrors'] as const;
 export const RISK_FIELDS = [
   'signals', 'ticks', 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits',
-  'orders', 'fills', 'rejects', 'refusedByCircuit', 'refusedByBroker', 'refusedByRiskLevel', 'refusedByOptionRules', 'riskLevel', 'unsized', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips',
+  'orders', 'fills', 'rejects', 'refusedByCircuit', 'refusedByBroker', 'refusedByRiskLevel', 'refusedByOptionRules', 'refusedByStorage', 'riskLevel', 'unsized', 'equity', 'cash', 'realisedPnl', 'openPositions', 'circuit', 'killSwitch', 'trips',
   // the limits in force (set at start, changed by an admin at run time)
   'limitRiskPerTradePct', 'limitMaxLeverage', 'limitDailyLossPct', 'limitDrawdownPct', 'limitMaxOpenPositions', 'limitBrokerErrors', 'limitCooldownMs',
   'storeBacklog', // records waiting in the risk thread for room on the full store ring (never dropped)
