@@ -6,6 +6,7 @@ import postgres from 'postgres';
 import { probeTrading, startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
 import { freshDatabase } from '../helpers/services.js';
 import { FakeKiteApi } from '../fakes/fake-kite-api.js';
+import { recordScenario } from './chaos-kit.js';
 
 const engines: EngineProcess[] = [];
 let fake: FakeKiteApi | undefined;
@@ -18,7 +19,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('SIGKILL in the middle of order flow, then a restart (Kite broker client against the mock Kite API)', () => {
+describe('chaos: SIGKILL in the middle of order flow, then a restart (Kite broker client against the mock Kite API)', () => {
   it('no order reaches the broker twice, every fill is in PostgreSQL, positions are reconciled', async () => {
     fake = await FakeKiteApi.start('sigkey', 'sigsecret');
     fake.fillPrice = () => 100; // the simulator starts its markets near 100
@@ -31,6 +32,7 @@ describe('SIGKILL in the middle of order flow, then a restart (Kite broker clien
     };
     const env = { DATABASE_URL: db.url, TICKRING_DATA_DIR: dataDir, TICKRING_KITE_ACCESS_TOKEN: fake.accessToken };
 
+    const t0 = Date.now();
     const first = await startEngineProcess(config, env);
     engines.push(first);
     await first.waitFor('orders at the broker', async () => fake!.placements >= 8 && (await first.get('/health/broker')).body.reconciliation === 'done', 20_000);
@@ -38,12 +40,14 @@ describe('SIGKILL in the middle of order flow, then a restart (Kite broker clien
     expect((await first.exited).signal).toBe('SIGKILL');
     const placedBeforeKill = fake.placements;
 
+    const restartedAt = Date.now();
     const second = await startEngineProcess(config, env);
     engines.push(second);
     const broker = await second.waitFor('reconciled', async () => {
       const b = (await second.get('/health/broker')).body;
       return b.reconciliation === 'done' && b;
     }, 15_000);
+    const recoveryS = (Date.now() - restartedAt) / 1000;
     expect(broker).toMatchObject({ broker: 'kite', authenticated: true });
     expect(broker.reconciledOrders).toBeGreaterThanOrEqual(placedBeforeKill);
     await second.waitFor('trading again', async () => fake!.placements >= placedBeforeKill + 4, 20_000);
@@ -73,6 +77,16 @@ describe('SIGKILL in the middle of order flow, then a restart (Kite broker clien
       expect(position.qty).toBe(net);
       const [reconciled] = await sql<{ detail: { ordersOfTheDay: number; fillsRecorded: number } }[]>`SELECT detail FROM risk_events WHERE kind = 'reconciliation' ORDER BY at DESC LIMIT 1`;
       expect(reconciled.detail.ordersOfTheDay).toBeGreaterThanOrEqual(placedBeforeKill);
+      recordScenario({
+        name: 'sigkill-recovery',
+        did: 'the engine was killed with SIGKILL while placing Kite orders (mock Kite API), then started again on the same data',
+        durationS: (Date.now() - t0) / 1000,
+        lost: { duplicateOrdersAtBroker: tags.length - new Set(tags).size, fillsNotStored: missing.length, positionDifference: Math.abs(position.qty - net) },
+        p99Us: { before: null, during: null, after: null },
+        hop: 'none (the process was killed)',
+        timeline: [],
+        figures: { ordersBeforeKill: placedBeforeKill, ordersAtBroker: fake.orders.length, tradesAtBroker: fake.trades.length, reconciledOrders: broker.reconciledOrders, restartToReconciledS: recoveryS },
+      });
     } finally {
       await sql.end();
     }
