@@ -1,0 +1,81 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import { FakeBinance } from '../fakes/fake-binance.js';
+import { sharedData } from '../helpers/shared-data.js';
+import { startEngineProcess } from '../helpers/engine-process.js';
+import { phaseP99, recordScenario, watchLatency } from './chaos-kit.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
+
+/**
+ * The feed storm: the fake Binance drops every connection every `dropEveryMs` for `durationMs`. The
+ * feed must reconnect with backoff and resubscribe each time (ticks flow again), with no growth in
+ * memory or open file descriptors, and no thread lost (a recursive reconnect would overflow its stack).
+ */
+export async function feedStorm(name: string, durationMs: number, dropEveryMs: number): Promise<void> {
+  const fake = await FakeBinance.start('futures');
+  const e = await startEngineProcess({
+    feeds: {
+      simulator: { enabled: false },
+      publishers: { enabled: false },
+      binance: { enabled: true, market: 'futures', symbols: ['SUSHIUSDT', 'CTKUSDT'], streams: ['aggTrade'], wsUrl: fake.wsUrl, restUrl: fake.restUrl, backoff: { initialMs: 50, maxMs: 1000 } },
+    },
+    instrumentFiles: { binanceFutures: sharedData('binance-recorded/exchangeInfo.futures.json') },
+    strategies: [{ name: 'latency-probe', params: { every: 5 } }],
+  });
+  try {
+    const t0 = Date.now();
+    const pid = e.child.pid!;
+    const ticks = () => e.metric('tickring_strategy_ticks_total', { strategy: 'latency-probe' });
+    await e.waitFor('ticks', async () => (await ticks()) > 20, 20_000);
+    let phase = 'before';
+    const watch = watchLatency(e, 'tick_to_signal', 'all', 2000, () => phase);
+    // warm-up: a few drops before the baseline, so the first reconnects' allocations are not counted as growth
+    for (let i = 0; i < 3; i++) {
+      fake.dropAll();
+      await sleep(dropEveryMs);
+    }
+    const start = { rssKb: rssKb(pid), fds: fds(pid), reconnects: await e.metric('tickring_feed_reconnects_total', { feed: 'binance-futures' }) };
+    phase = 'during';
+    let drops = 0;
+    let silentCycles = 0;
+    while (Date.now() - t0 < durationMs) {
+      const before = await ticks();
+      fake.dropAll();
+      drops++;
+      await sleep(dropEveryMs);
+      if ((await ticks()) <= before) silentCycles++; // no resubscription, or no reconnect within the cycle
+    }
+    phase = 'after';
+    await e.waitFor('ready after the storm', async () => (await e.get('/health/ready')).status === 200, 15_000);
+    await sleep(4000);
+    const timeline = await watch.stop();
+    const end = { rssKb: rssKb(pid), fds: fds(pid), reconnects: await e.metric('tickring_feed_reconnects_total', { feed: 'binance-futures' }) };
+    const restarts = ((await e.get('/health/workers')).body.workers as { restarts: number }[]).reduce((n, w) => n + w.restarts, 0);
+    const rssGrowthPct = (100 * (end.rssKb - start.rssKb)) / start.rssKb;
+    recordScenario({
+      name,
+      did: `the fake Binance dropped every connection every ${dropEveryMs / 1000} s for ${Math.round(durationMs / 1000)} s (${drops} drops)`,
+      durationS: (Date.now() - t0) / 1000,
+      lost: { threadRestarts: restarts, cyclesWithoutTicks: silentCycles },
+      p99Us: { before: phaseP99(timeline, 'before'), during: phaseP99(timeline, 'during'), after: phaseP99(timeline, 'after') },
+      hop: 'tick_to_signal',
+      timeline,
+      figures: {
+        drops, reconnects: end.reconnects - start.reconnects, rssStartMiB: Math.round(start.rssKb / 1024), rssEndMiB: Math.round(end.rssKb / 1024),
+        rssGrowthPct: Number(rssGrowthPct.toFixed(2)), fdsStart: start.fds, fdsEnd: end.fds,
+      },
+    });
+    expect(end.reconnects - start.reconnects).toBeGreaterThanOrEqual(drops);
+    expect(silentCycles).toBe(0);
+    expect(restarts).toBe(0);
+    expect(end.fds - start.fds).toBeLessThanOrEqual(4); // sockets closed as they are replaced
+    expect(rssGrowthPct).toBeLessThan(5);
+    expect(e.logs.some((l) => /call stack/i.test(String(l.err ?? l.msg)))).toBe(false);
+  } finally {
+    await e.stop();
+    await fake.close();
+  }
+}
