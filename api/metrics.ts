@@ -170,6 +170,17 @@ export function renderMetrics(view: EngineView): string {
     age.sample({ thread: t }, Math.max(0, view.heartbeatAgeMs(t) / 1000));
   }
   out.push(restarts, tUp, age);
+  const pauseFamilies = [
+    ['tickring_thread_gc_pause_max_seconds', 'gauge', 'Longest garbage-collection pause of each thread (perf_hooks).', 'gcPauseMaxMs', 1e-3],
+    ['tickring_thread_gc_pauses_over_10ms_total', 'counter', 'Garbage-collection pauses over 10 ms.', 'gcPausesOver10ms', 1],
+    ['tickring_thread_stall_max_seconds', 'gauge', 'Longest time a consumer thread was away from its rings (one batch, or an event-loop turn).', 'stallMaxMs', 1e-3],
+    ['tickring_thread_stalls_over_10ms_total', 'counter', 'Consumer-loop stalls over 10 ms.', 'stallsOver10ms', 1],
+  ] as const;
+  for (const [name, type, help, field, scale] of pauseFamilies) {
+    const f = new Family(name, type, help);
+    for (const t of plan.threads) f.sample({ thread: t }, status.read(`thread.${t}.${field}`) * scale);
+    out.push(f);
+  }
   const api = new Family('tickring_api_responses_total', 'counter', 'Control API answers by class: 4xx are refused requests (bad input, auth), 5xx failures.');
   for (const [cls, key] of [['2xx', 'ok'], ['4xx', 'clientErrors'], ['5xx', 'serverErrors']] as const) api.sample({ class: cls }, status.read(`api.${key}`));
   out.push(api);

@@ -14,8 +14,12 @@ const BEAT_MS = 100;
 export function runConsumerLoop(kit: ThreadKit, wait: WaitStrategy, ready: () => boolean, consume: () => void, onDrained: () => void | Promise<void>) {
   let draining = false;
   let lastBeat = 0;
+  let sliceEnded = NaN;
   const slice = (): void => {
-    const end = performance.now() + SLICE_MS;
+    const started = performance.now();
+    // the event-loop turn between slices (timers, control messages, GC observers): time away from the rings
+    if (sliceEnded === sliceEnded) kit.stall(started - sliceEnded);
+    const end = started + SLICE_MS;
     for (;;) {
       const now = performance.now();
       if (now - lastBeat >= BEAT_MS) {
@@ -23,14 +27,18 @@ export function runConsumerLoop(kit: ThreadKit, wait: WaitStrategy, ready: () =>
         lastBeat = now;
       }
       if (now >= end) break;
-      if (wait.waitFor(ready, Math.min(10, end - now))) consume();
-      else if (draining) {
+      if (wait.waitFor(ready, Math.min(10, end - now))) {
+        const c0 = performance.now();
+        consume();
+        kit.stall(performance.now() - c0);
+      } else if (draining) {
         void Promise.resolve()
           .then(onDrained)
           .finally(() => process.exit(0));
         return;
       }
     }
+    sliceEnded = performance.now();
     setImmediate(slice);
   };
   setImmediate(slice);

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { Clock } from '../engine/clock.js';
 import { createLogger, type Logger } from '../engine/log.js';
 import type { EnginePlan } from '../engine/plan.js';
@@ -66,6 +67,8 @@ export interface ThreadKit {
   log: Logger;
   /** Writes this thread's heartbeat. */
   beat(): void;
+  /** Reports a time the thread's consumer loop was away from its rings (ms). */
+  stall(ms: number): void;
   onControl(handler: (m: ControlMessage) => void): void;
   send(event: ThreadEvent): void;
 }
@@ -79,6 +82,19 @@ export function threadKit(): ThreadKit {
   const status = new StatusRegion(plan.status.buffer, plan.status.layout);
   const log = createLogger(plan.config.log.level, data.thread);
   const heartbeat = status.slot(`thread.${data.thread}.heartbeat`);
+  // pauses over this are counted: a 10 ms pause on a strategy thread is one the desk would notice
+  const PAUSE_MS = 10;
+  const slots = (max: string, over: string) => ({ max: status.slot(`thread.${data.thread}.${max}`), over: status.slot(`thread.${data.thread}.${over}`) });
+  const gcSlots = slots('gcPauseMaxMs', 'gcPausesOver10ms');
+  const stallSlots = slots('stallMaxMs', 'stallsOver10ms');
+  const pause = (s: { max: number; over: number }, ms: number) => {
+    if (ms > status.get(s.max)) status.set(s.max, ms);
+    if (ms > PAUSE_MS) status.add(s.over, 1);
+  };
+  // every garbage collection's pause, from perf_hooks (the observer runs between the consumer loop's slices)
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pause(gcSlots, entry.duration);
+  }).observe({ entryTypes: ['gc'] });
   const kit: ThreadKit = {
     data,
     plan,
@@ -86,6 +102,7 @@ export function threadKit(): ThreadKit {
     status,
     log,
     beat: () => status.set(heartbeat, clock.now()),
+    stall: (ms) => pause(stallSlots, ms),
     onControl: (handler) => port.on('message', handler),
     send: (event) => port.postMessage(event),
   };

@@ -63,7 +63,7 @@ export function p99Between(a: Map<number, number>, b: Map<number, number>): { p9
   return { p99Us: null, samples: total };
 }
 
-/** Samples a hop's p99 every `everyMs` while `phase()` names the phase, until `done()`; returns the timeline. */
+/** Samples a hop's p99 every `everyMs` (each window labelled with the phase it began in) until `stop()`; returns the timeline. */
 export function watchLatency(e: EngineProcess, hop: string, strategy: string, everyMs: number, phase: () => string) {
   const timeline: LatencyPoint[] = [];
   const t0 = Date.now();
@@ -71,10 +71,11 @@ export function watchLatency(e: EngineProcess, hop: string, strategy: string, ev
   const loop = (async () => {
     let last = await buckets(e, hop, strategy);
     while (!stopped) {
+      const windowPhase = phase(); // a window belongs to the phase it began in
       await new Promise((r) => setTimeout(r, everyMs));
       const now = await buckets(e, hop, strategy).catch(() => null);
       if (!now) continue; // the engine is restarting: no reading
-      timeline.push({ t: (Date.now() - t0) / 1000, ...p99Between(last, now), phase: phase() });
+      timeline.push({ t: (Date.now() - t0) / 1000, ...p99Between(last, now), phase: windowPhase });
       last = now;
     }
   })();
