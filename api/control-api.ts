@@ -311,7 +311,7 @@ export class ControlApi {
       return await route.run(req, principal, route.pattern.exec(req.path)!);
     } catch (e) {
       if (e instanceof AuthError) return error(e.status, e.code, e.message, e.retryAfterSec ? { 'Retry-After': String(e.retryAfterSec) } : undefined);
-      if (e instanceof KiteSessionError) return error(e.code === 'bad_state' ? 400 : 502, e.code, e.message);
+      if (e instanceof KiteSessionError) return error(e.code === 'bad_state' ? 400 : e.code === 'store_unavailable' ? 503 : 502, e.code, e.message);
       this.log.error({ err: e, path: req.path }, 'control API failed');
       return error(500, 'internal', 'internal error (logged)');
     }

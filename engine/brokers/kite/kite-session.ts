@@ -38,7 +38,7 @@ export function secondsUntilKiteExpiry(now = Date.now()): number {
 }
 
 export class KiteSessionError extends Error {
-  constructor(readonly code: 'bad_state' | 'exchange_failed', message: string) {
+  constructor(readonly code: 'bad_state' | 'exchange_failed' | 'store_unavailable', message: string) {
     super(message);
   }
 }
@@ -46,10 +46,19 @@ export class KiteSessionError extends Error {
 export class KiteSessions {
   constructor(private readonly o: KiteSessionOptions, private readonly redis: Redis) {}
 
+  /** Redis calls fail closed with their reason: no login goes half-way without the store. */
+  private async store<T>(what: string, f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch (e) {
+      throw new KiteSessionError('store_unavailable', `the Kite session store (Redis) is unreachable, so the login cannot ${what}: ${(e as Error).message}`);
+    }
+  }
+
   /** A login URL for `username`, valid 10 minutes (the state is spent by the callback). */
   async loginUrl(username: string): Promise<{ url: string; state: string }> {
     const state = randomBytes(16).toString('base64url');
-    await this.redis.set(`${this.o.redisPrefix}kite:login-state:${state}`, username, 'EX', 600);
+    await this.store('start', () => this.redis.set(`${this.o.redisPrefix}kite:login-state:${state}`, username, 'EX', 600));
     const url = `${this.o.loginUrl}?api_key=${encodeURIComponent(this.o.apiKey)}&v=3&redirect_params=${encodeURIComponent(`state=${state}`)}`;
     return { url, state };
   }
@@ -57,7 +66,7 @@ export class KiteSessions {
   /** Spends a state from the callback; returns who asked for the login. */
   async takeState(state: string): Promise<string> {
     const key = `${this.o.redisPrefix}kite:login-state:${state}`;
-    const [[, user]] = (await this.redis.multi().get(key).del(key).exec()) as [[unknown, string | null]];
+    const [[, user]] = (await this.store('check its state', () => this.redis.multi().get(key).del(key).exec())) as [[unknown, string | null]];
     if (!user) throw new KiteSessionError('bad_state', 'unknown or expired login state: start again from the login URL');
     return user;
   }
@@ -74,7 +83,7 @@ export class KiteSessions {
     }
     const session: KiteSession = { userId: s.user_id, accessToken: s.access_token, publicToken: s.public_token, loginTime: String(s.login_time) };
     const key = `${this.o.redisPrefix}kite:session:${session.userId}`;
-    await this.redis.multi().hset(key, session as unknown as Record<string, string>).expire(key, secondsUntilKiteExpiry()).exec();
+    await this.store('keep the session', () => this.redis.multi().hset(key, session as unknown as Record<string, string>).expire(key, secondsUntilKiteExpiry()).exec());
     return session;
   }
 

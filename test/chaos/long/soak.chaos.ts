@@ -64,6 +64,7 @@ describe(`chaos (long): a ${MINUTES}-minute soak at 10k ticks/s`, () => {
         timeline,
         figures: {
           rssAfterWarmUpMiB: Math.round(warmRss / 1024), rssEndMiB: Math.round(endRss / 1024), rssGrowthPct: Number(growthPct.toFixed(2)),
+          rssMiBEvery30s: rss.map((r) => Math.round(r.kb / 1024)).join(' '), // where it grew, for the next look
           ...Object.fromEntries(end.flatMap((p, i) => [
             [`${p.thread} gc max ms`, Number(p.gcMaxMs.toFixed(2))], [`${p.thread} stall max ms`, Number(p.stallMaxMs.toFixed(2))],
             [`${p.thread} pauses over 10 ms after warm-up`, pausesAfterWarmUp[i]],
