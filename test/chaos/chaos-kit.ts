@@ -13,6 +13,8 @@ export interface LatencyPoint {
   t: number;
   /** p99 over the window that ended then, µs (the upper edge of its histogram bucket); null without samples. */
   p99Us: number | null;
+  /** The median, the same way. */
+  p50Us: number | null;
   samples: number;
   phase: string;
 }
@@ -52,15 +54,19 @@ export async function buckets(e: EngineProcess, hop: string, strategy: string): 
   return out;
 }
 
-/** The 99th percentile between two readings (µs, the upper edge of its bucket), and how many samples fell between. */
-export function p99Between(a: Map<number, number>, b: Map<number, number>): { p99Us: number | null; samples: number } {
-  const edges = [...b.keys()].sort((x, y) => x - y);
-  const total = (b.get(Infinity) ?? 0) - (a.get(Infinity) ?? 0);
-  if (total <= 0) return { p99Us: null, samples: 0 };
-  for (const le of edges) {
-    if ((b.get(le) ?? 0) - (a.get(le) ?? 0) >= 0.99 * total) return { p99Us: le === Infinity ? null : le * 1e6, samples: total };
+/** A quantile between two readings (µs, the upper edge of its bucket); null without samples. */
+function quantileBetween(a: Map<number, number>, b: Map<number, number>, q: number, total: number): number | null {
+  if (total <= 0) return null;
+  for (const le of [...b.keys()].sort((x, y) => x - y)) {
+    if ((b.get(le) ?? 0) - (a.get(le) ?? 0) >= q * total) return le === Infinity ? null : le * 1e6;
   }
-  return { p99Us: null, samples: total };
+  return null;
+}
+
+/** The 99th percentile and the median between two readings, and how many samples fell between. */
+export function p99Between(a: Map<number, number>, b: Map<number, number>): { p99Us: number | null; p50Us: number | null; samples: number } {
+  const total = (b.get(Infinity) ?? 0) - (a.get(Infinity) ?? 0);
+  return { p99Us: quantileBetween(a, b, 0.99, total), p50Us: quantileBetween(a, b, 0.5, total), samples: Math.max(0, total) };
 }
 
 /** Samples a hop's p99 every `everyMs` (each window labelled with the phase it began in) until `stop()`; returns the timeline. */
@@ -90,7 +96,7 @@ export function watchLatency(e: EngineProcess, hop: string, strategy: string, ev
 }
 
 /** The p99 over a phase: the median of its windows' p99s (the machine is noisy: one window does not speak for it). */
-export function phaseP99(timeline: readonly LatencyPoint[], phase: string): number | null {
-  const v = timeline.filter((p) => p.phase === phase && p.p99Us !== null).map((p) => p.p99Us!).sort((a, b) => a - b);
+export function phaseP99(timeline: readonly LatencyPoint[], phase: string, key: 'p99Us' | 'p50Us' = 'p99Us'): number | null {
+  const v = timeline.filter((p) => p.phase === phase && p[key] !== null).map((p) => p[key]!).sort((a, b) => a - b);
   return v.length ? v[v.length >> 1] : null;
 }

@@ -9,10 +9,10 @@ const record = (name: string, lost: Record<string, number>): ScenarioRecord => (
   name, did: `did ${name}`, durationS: 12, lost, hop: 'tick_to_signal', figures: { restarts: 2 },
   p99Us: { before: 400, during: 2500, after: 450 },
   timeline: [
-    { t: 0.5, p99Us: 400, samples: 10, phase: 'before' },
-    { t: 1, p99Us: 2500, samples: 10, phase: 'during' },
-    { t: 1.5, p99Us: null, samples: 0, phase: 'during' },
-    { t: 2, p99Us: 450, samples: 10, phase: 'after' },
+    { t: 0.5, p99Us: 400, p50Us: 50, samples: 10, phase: 'before' },
+    { t: 1, p99Us: 2500, p50Us: 100, samples: 10, phase: 'during' },
+    { t: 1.5, p99Us: null, p50Us: null, samples: 0, phase: 'during' },
+    { t: 2, p99Us: 450, p50Us: 50, samples: 10, phase: 'after' },
   ],
 });
 
