@@ -5,7 +5,7 @@ import { createPlan, HTTP, INGEST, RISK, STORE, strategyThread, type EnginePlan 
 import { StatusRegion } from '../engine/status/status-region.js';
 import { SupervisedThread } from './supervised-thread.js';
 import { ModelPool } from './model-pool.js';
-import { storedRegimeClassifier, trainRegimeClassifier, wantsRegimeClassifier } from './regime-model.js';
+import { regimeClassifierUsers, storedRegimeClassifier, trainRegimeClassifier, wantsRegimeClassifier } from './regime-model.js';
 import type { ThreadEvent } from './thread-kit.js';
 import type { ControlAction } from '../api/control-api.js';
 
@@ -68,7 +68,7 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   const models = () => (pool ??= new ModelPool(1));
   // the regime classifier: stored, or trained once; a deterministic replay waits for it (its regimes must
   // not depend on when it arrives), a live engine starts without it and hands it over when trained
-  const detectorThreads = new Set(config.strategies.filter((s) => s.name === 'regime-detector').map((s) => strategyThread(s.id ?? s.name)));
+  const detectorThreads = new Set(regimeClassifierUsers(config).map(strategyThread));
   let classifier: SharedArrayBuffer | null = null;
   let trainClassifier = false;
   if (wantsRegimeClassifier(config)) {
@@ -81,7 +81,7 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   };
   async function fit(thread: string, kind: 'garch' | 'hmm', instrumentId: number, x: Float64Array): Promise<void> {
     try {
-      const { result, ms } = kind === 'garch' ? await models().fitGarch(x) : await models().fitHmm(x, 4);
+      const { result, ms } = await models().refit(kind, x);
       threads.get(thread)?.send({ type: 'model', kind, instrumentId, fit: result });
       log.debug({ thread, kind, instrumentId, ms }, 'model fitted');
     } catch (e) {

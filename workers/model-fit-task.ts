@@ -13,6 +13,8 @@ import { buildRegimeDataset } from '../engine/analytics/regime-dataset.js';
 export type ModelJob =
   | { kind: 'garch'; x: Float64Array }
   | { kind: 'hmm'; x: Float64Array; states: number; options?: FitHmmOptions }
+  /** A strategy's refit (fitModel). */
+  | { kind: 'refit'; fit: 'garch' | 'hmm'; x: Float64Array }
   /** Without a set: the built-in one (labelled simulated regimes, buildRegimeDataset). */
   | { kind: 'regime-classifier'; set?: TrainingSet; options?: Partial<ClassifierOptions> };
 
@@ -31,6 +33,10 @@ export function fitModel(kind: 'garch' | 'hmm', x: Float64Array) {
 
 export default function run(job: ModelJob) {
   const started = performance.now();
-  const result = job.kind === 'regime-classifier' ? RegimeClassifier.train(job.set ?? buildRegimeDataset(), job.options).serialize() : job.kind === 'garch' ? fitGarch(job.x) : fitHmm(job.x, job.states, job.options);
+  const result =
+    job.kind === 'regime-classifier' ? RegimeClassifier.train(job.set ?? buildRegimeDataset(), job.options).serialize()
+    : job.kind === 'refit' ? fitModel(job.fit, job.x)
+    : job.kind === 'garch' ? fitGarch(job.x)
+    : fitHmm(job.x, job.states, job.options);
   return { result, threadId, ms: performance.now() - started };
 }

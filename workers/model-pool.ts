@@ -32,6 +32,11 @@ export class ModelPool {
     return this.pool.run({ kind: 'hmm', x, states, options } satisfies ModelJob);
   }
 
+  /** A strategy's refit, as a deterministic replay does it inline (fitModel). */
+  refit(kind: 'garch' | 'hmm', x: Float64Array): Promise<Fitted<GarchFit | HmmFit>> {
+    return this.pool.run({ kind: 'refit', fit: kind, x } satisfies ModelJob);
+  }
+
   /** Trains and returns the serialised model (load it with RegimeClassifier.deserialize); without a set, on the built-in one. */
   trainRegimeClassifier(set?: TrainingSet, options?: Partial<ClassifierOptions>): Promise<Fitted<Uint8Array>> {
     return this.pool.run({ kind: 'regime-classifier', set, options } satisfies ModelJob);

@@ -4,6 +4,7 @@ import type { Config } from '../engine/config/schema.js';
 import type { Logger } from '../engine/log.js';
 import { MODEL_VERSION, RegimeClassifier } from '../engine/analytics/regime-classifier.js';
 import type { ModelPool } from './model-pool.js';
+import { strategyFactory } from '../engine/strategies/catalog.js';
 
 /**
  * The regime detector's ML classifier, for the main thread to hand to the
@@ -11,8 +12,13 @@ import type { ModelPool } from './model-pool.js';
  * model pool on the built-in data set (seeded: every training gives the same
  * trees) and kept there.
  */
+/** The strategies (by id) whose parameters ask for the regime classifier. */
+export function regimeClassifierUsers(config: Config): string[] {
+  return config.strategies.filter((s) => strategyFactory(s.name).models?.(s.params)?.includes('regimeClassifier')).map((s) => s.id ?? s.name);
+}
+
 export function wantsRegimeClassifier(config: Config): boolean {
-  return config.strategies.some((s) => s.name === 'regime-detector' && (s.params as { classifier?: boolean }).classifier !== false);
+  return regimeClassifierUsers(config).length > 0;
 }
 
 const modelFile = (config: Config) => path.join(config.storage.dataDir, 'models', `regime-classifier-v${MODEL_VERSION}.msgpack`);

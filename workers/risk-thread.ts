@@ -244,10 +244,9 @@ const tick = emptyTick();
 let eventNowMs = NaN;
 const now = deterministic ? () => eventNowMs : () => clock.toEpochMs(clock.now());
 
-/** One record from a signal ring: a strategy's state (the regime) or a signal for the orchestrator. */
-function onSignalRecord(nowMs: number): void {
+/** One record from a signal ring, read at `t` (ns): a strategy's state (the regime) or a signal for the orchestrator. */
+function onSignalRecord(nowMs: number, t: number): void {
   if (signal.side === SignalSide.State) return onState(signal);
-  const t = clock.now();
   strategyToRisk.record(t - signal.signalTs);
   tickToSignal.record(t - signal.tickRecvTs);
   orchestrator.onSignal(signal, nowMs, decide);
@@ -283,7 +282,8 @@ function consumeOnArrival(): void {
     if (n === 0) continue;
     for (let i = 0; i < n; i++) {
       decodeSignal(ring, ring.slot(i), signal);
-      onSignalRecord(now());
+      const t = clock.now();
+      onSignalRecord(clock.toEpochMs(t), t);
     }
     ring.release(n);
   }
@@ -311,7 +311,7 @@ function signalsBefore(beforeRecvTs: number): void {
     for (; k < n; k++) {
       decodeSignal(ring, ring.slot(k), signal);
       if (signal.tickRecvTs >= beforeRecvTs) break;
-      onSignalRecord(eventNowMs);
+      onSignalRecord(eventNowMs, clock.now());
     }
     if (k > 0) ring.release(k);
   }

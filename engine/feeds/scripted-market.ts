@@ -42,11 +42,12 @@ const HOLD = 50;
 export class ScriptedMarket {
   private readonly ids: Int32Array;
   private readonly centre: Float64Array;
-  private readonly tickSize: Float64Array;
+  private readonly step: Float64Array;
   private readonly baseQty: Float64Array;
   /** Trades so far per instrument. */
   private readonly count: Float64Array;
-  private next_ = 0;
+  /** Whose turn it is. */
+  private turn = 0;
   private seq = 0;
 
   constructor(instruments: readonly SimulatedInstrument[], private readonly o: ScriptOptions = DEFAULT_SCRIPT) {
@@ -55,7 +56,7 @@ export class ScriptedMarket {
     this.ids = Int32Array.from(instruments, (i) => i.id);
     this.centre = Float64Array.from(instruments, (i) => START_PRICE[i.symbol] ?? 100);
     // one step is 2 bps in whole ticks: wider than the scalper's 1-bp profile bins, so a step crosses the POC's bin
-    this.tickSize = Float64Array.from(this.centre, (p) => {
+    this.step = Float64Array.from(this.centre, (p) => {
       const tick = p >= 1000 ? 0.1 : p >= 10 ? 0.01 : 0.0001;
       return Math.max(tick, Math.round((p * 2e-4) / tick) * tick);
     });
@@ -65,12 +66,12 @@ export class ScriptedMarket {
 
   /** Fills `t` with the next scripted trade at time `nowNs` (ns since the clock anchor). Allocation-free. */
   next(t: Tick, nowNs: number): Tick {
-    const i = this.next_;
-    this.next_ = (i + 1) % this.ids.length;
+    const i = this.turn;
+    this.turn = (i + 1) % this.ids.length;
     const n = this.count[i]++;
     const { cycleTrades, shockCycles, shockTrades, whaleUsd } = this.o;
     const k = n % cycleTrades;
-    const tick = this.tickSize[i]; // the step
+    const tick = this.step[i];
     // every shockCycles-th cycle is a shock's: the centre stands 2% higher for its first shockTrades trades, no whales
     const shockCycle = n >= cycleTrades * shockCycles && Math.floor(n / cycleTrades) % shockCycles === 0;
     const shocked = shockCycle && k < shockTrades;

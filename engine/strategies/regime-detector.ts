@@ -368,10 +368,9 @@ export class RegimeDetector implements Strategy {
     const k = CLASSIFIER_MEDIUM_PCT / levelPct;
     const base = s.scaledClose;
     const ref = s.previousCloseForScale === s.previousCloseForScale ? s.previousCloseForScale : b.open;
-    const scaled = (x: number) => base * Math.exp(k * Math.log(x / ref));
     s.previousCloseForScale = b.close;
-    s.scaledClose = scaled(b.close);
-    const ready = s.features.update(scaled(b.open), scaled(b.high), scaled(b.low), s.scaledClose, k * k * expectedVariance, pHigh);
+    s.scaledClose = rescale(b.close, base, ref, k);
+    const ready = s.features.update(rescale(b.open, base, ref, k), rescale(b.high, base, ref, k), rescale(b.low, base, ref, k), s.scaledClose, k * k * expectedVariance, pHigh);
     const out = s.state.classifierProbabilities;
     if (!ready) return false;
     this.classifier!.predictProba(s.features.values, out);
@@ -382,6 +381,11 @@ export class RegimeDetector implements Strategy {
     this.p = params.parse(p);
     this.states = new Array(this.ctx.instruments.length + 1); // windows changed: start afresh
   }
+}
+
+/** A price moved from `ref` to `x`, as the rescaled path sees it: from `base`, by k times the log return. */
+function rescale(x: number, base: number, ref: number, k: number): number {
+  return base * Math.exp(k * Math.log(x / ref));
 }
 
 function median(x: Float64Array): number {
@@ -407,5 +411,6 @@ export const regimeDetector: StrategyFactory<RegimeDetectorParams> = {
   name: 'regime-detector',
   description: 'Volatility Regime Detector: regimes, black-swan alerts, volatility-scaled stops and sizes',
   params,
+  models: (p) => (p.classifier ? ['regimeClassifier'] : []),
   create: (p, ctx) => new RegimeDetector(p, ctx),
 };

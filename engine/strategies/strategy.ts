@@ -29,6 +29,9 @@ export interface Strategy {
   stateSignal?(instrumentId: number, out: Signal): void;
 }
 
+/** Models a host provides to strategies. */
+export type TrainedModel = 'regimeClassifier';
+
 export interface StrategyContext {
   /** Small integer written into every Signal's strategyId. */
   strategyId: number;
@@ -51,5 +54,7 @@ export interface StrategyFactory<P = unknown> {
   readonly params: z.ZodType<P>;
   /** A diagnostic (its signals and decisions are measurements, not evidence: not stored; its orders and fills are). */
   readonly diagnostic?: boolean;
+  /** The trained models it uses with these parameters (the host loads or trains them; see StrategyContext.models). */
+  models?(params: P): readonly TrainedModel[];
   create(params: P, ctx: StrategyContext): Strategy;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EngineProcess } from '../helpers/engine-process.js';
 import { ROOT } from '../helpers/compiled.js';
@@ -32,6 +32,10 @@ export interface ScenarioRecord {
   timeline: LatencyPoint[];
   figures: Record<string, number | string | boolean>;
 }
+
+/** A process's resident memory (KiB) and open file descriptors, from /proc. */
+export const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+export const openFds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 
 export const REPORT_DIR = process.env.TICKRING_CHAOS_DIR ?? path.join(ROOT, 'chaos-report');
 

@@ -1,13 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { FakeBinance } from '../fakes/fake-binance.js';
 import { sharedData } from '../helpers/shared-data.js';
 import { startEngineProcess } from '../helpers/engine-process.js';
-import { phaseP99, recordScenario, watchLatency } from './chaos-kit.js';
+import { openFds as fds, phaseP99, recordScenario, rssKb, watchLatency } from './chaos-kit.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 
 /**
  * The feed storm: the fake Binance drops every connection every `dropEveryMs` for `durationMs`. The

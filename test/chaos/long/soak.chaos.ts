@@ -1,14 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseMetric, startEngineProcess } from '../../helpers/engine-process.js';
 import { freshDatabase } from '../../helpers/services.js';
-import { phaseP99, recordScenario, watchLatency } from '../chaos-kit.js';
+import { phaseP99, recordScenario, rssKb, watchLatency } from '../chaos-kit.js';
 import { LATENCY_BUCKETS_SECONDS } from '../../../api/metrics.js';
 
 const MINUTES = Number(process.env.TICKRING_SOAK_MINUTES ?? 30);
 const WINDOW_MIN = Math.min(5, MINUTES / 3);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 
 describe(`chaos (long): a ${MINUTES}-minute soak at 10k ticks/s`, () => {
   it('both desk strategies, the paper broker and PostgreSQL: RSS flat after warm-up, no GC or loop pause over 10 ms on the strategy threads, p99 stable', async () => {
