@@ -18,10 +18,10 @@ export type ModelJob =
   /** Without a set: the built-in one (labelled simulated regimes, buildRegimeDataset). */
   | { kind: 'regime-classifier'; set?: TrainingSet; options?: Partial<ClassifierOptions> };
 
-// Fits are background work: this pool thread alone runs at nice 10, so a fit never takes the
-// core from a strategy or the risk thread (two cores). Not on Linux: unchanged.
+// Fits are background work: this pool thread alone runs at nice 19, so a fit or a training never
+// takes the core from a strategy, the risk thread or the store thread (nice 10). Not on Linux: unchanged.
 try {
-  setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 10);
+  setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 19);
 } catch {
   // no per-thread priority here
 }

@@ -372,8 +372,10 @@ kit.onControl((m) => {
   switch (m.type) {
     case 'drain':
     case 'stop':
+      // no housekeeping here: the signals still on the rings come first (the drained loop's last act
+      // is the housekeeping), so a replay's last rows do not depend on when this message arrived
       loop.drain();
-      break;
+      return;
     case 'kill-switch':
       execution.kill(nowMs);
       log.warn({ by: m.by }, 'kill switch: orders cancelled, positions flattened, entries refused');

@@ -33,12 +33,14 @@ process.on('uncaughtException', (err) => {
   process.exit(1);
 });
 
-// Persistence is background work: on Linux each thread is a task with its own nice value, so this
-// thread alone is made the lowest priority and its batch writes never preempt the trading threads.
+// Persistence yields to trading: on Linux each thread is a task with its own nice value, so this thread
+// runs at nice 10 and its batch writes give way to the trading threads. Not lower: a row is durable
+// only once written or journaled, and the model pool's seconds of training (nice 19) must not starve it
+// (at nice 19 beside a training, a start-up took seconds to reach the database and a SIGKILL lost rows).
 try {
   const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-  setPriority(tid, 19);
-  log.debug({ tid }, 'store thread runs at nice 19');
+  setPriority(tid, 10);
+  log.debug({ tid }, 'store thread runs at nice 10');
 } catch (e) {
   log.debug({ err: (e as Error).message }, 'store thread priority unchanged (not Linux?)');
 }

@@ -20,6 +20,14 @@ function tickring(args: string[], env: Record<string, string> = {}): Promise<{ c
   });
 }
 const read = (out: string, file: string) => readFileSync(path.join(out, file));
+/** Where two outputs part, for the failure message: a run that is not reproducible must say how. */
+function firstDifference(a: string, b: string, file: string): string {
+  const [x, y] = [read(a, file).toString().split('\n'), read(b, file).toString().split('\n')];
+  let i = x.findIndex((l, k) => l !== y[k]);
+  if (i < 0 && x.length === y.length) return `${file}: identical`;
+  if (i < 0) i = x.length;
+  return `${file}: ${x.length} vs ${y.length} lines; line ${i + 1} first differs:\n${x[i]}\n${y[i]}`;
+}
 const rowsOf = (out: string) => read(out, 'rows.ndjson').toString().trim().split('\n').map((l) => JSON.parse(l) as { t: string; strategy?: string });
 
 describe('npm run backtest', () => {
@@ -37,7 +45,7 @@ describe('npm run backtest', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain('day.capture: 345600 ticks');
     }
-    for (const f of ['rows.ndjson', 'report.json', 'report.html']) expect(read(a, f).equals(read(b, f)), f).toBe(true);
+    for (const f of ['rows.ndjson', 'report.json', 'report.html']) expect(read(a, f).equals(read(b, f)), firstDifference(a, b, f)).toBe(true);
 
     // the desk strategies traded through the orchestrator, risk and the paper broker
     const rows = rowsOf(a);
