@@ -50,9 +50,9 @@ const ORDER_DOES_NOT_EXIST = -2013;
 
 export class BinanceVenue implements VenueApi {
   readonly name = 'binance';
-  // windows 10% longer than Binance's: requests that leave spaced can arrive closer together
-  private readonly orderLimit = new RateLimiter([new WindowLimit(50, 11_000), new WindowLimit(160_000, 86_400_000)]);
-  private readonly weightLimit = new RateLimiter([new WindowLimit(6000, 66_000)]);
+  // Binance's documented limits (a request holds its place until a window after its answer: see WindowLimit)
+  private readonly orderLimit = new RateLimiter([new WindowLimit(50, 10_000), new WindowLimit(160_000, 86_400_000)]);
+  private readonly weightLimit = new RateLimiter([new WindowLimit(6000, 60_000)]);
   private readonly ids = new Map<string, number>();
   authenticated = false;
 
@@ -165,8 +165,12 @@ export class BinanceVenue implements VenueApi {
 
   /** One signed request within the weight (and, for orders, the order-count) limits. */
   private async signed<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, params: Record<string, string>, weight: number, isOrder: boolean): Promise<T> {
-    await this.weightLimit.take([weight]);
-    if (isOrder) await this.orderLimit.take();
+    const weighed = await this.weightLimit.take([weight]);
+    const counted = isOrder ? await this.orderLimit.take() : null;
+    const answered = () => {
+      weighed();
+      counted?.();
+    };
     const query = new URLSearchParams({ ...params, recvWindow: String(this.o.recvWindowMs), timestamp: String(Date.now()) }).toString();
     const signature = createHmac('sha256', this.o.apiSecret).update(query).digest('hex');
     let res: Response;
@@ -175,9 +179,11 @@ export class BinanceVenue implements VenueApi {
         method, headers: { 'X-MBX-APIKEY': this.o.apiKey }, signal: AbortSignal.timeout(this.o.timeoutMs),
       });
     } catch (e) {
+      answered();
       const err = e as Error;
       throw new VenueError(err.name === 'TimeoutError' || err.name === 'AbortError' ? 'timeout' : 'network', `${method} ${path}: ${err.message}`);
     }
+    answered();
     const text = await res.text();
     if (res.ok) {
       this.authenticated = true;

@@ -59,9 +59,9 @@ interface KiteOrder {
 export class KiteVenue implements VenueApi {
   readonly name = 'kite';
   private readonly kc: Connect;
-  // windows 10% longer than Kite's: requests that leave 1 s apart can arrive closer together
-  private readonly orderLimit = new RateLimiter([new WindowLimit(10, 1100), new WindowLimit(200, 66_000)]);
-  private readonly otherLimit = new RateLimiter([new WindowLimit(10, 1100)]);
+  // Kite's documented limits (a request holds its place until a window after its answer: see WindowLimit)
+  private readonly orderLimit = new RateLimiter([new WindowLimit(10, 1000), new WindowLimit(200, 60_000)]);
+  private readonly otherLimit = new RateLimiter([new WindowLimit(10, 1000)]);
   /** Symbol -> instrument id (Kite names instruments by exchange and trading symbol). */
   private readonly ids = new Map<string, number>();
   private recovering: Promise<string> | null = null;
@@ -169,12 +169,14 @@ export class KiteVenue implements VenueApi {
   /** One SDK call within the rate limits; a token error recovers the token and tries once more. */
   private async call<T>(kind: 'order' | 'other', fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      await (kind === 'order' ? this.orderLimit : this.otherLimit).take();
+      const answered = await (kind === 'order' ? this.orderLimit : this.otherLimit).take();
       try {
         const r = await fn();
+        answered();
         this.authenticated = true;
         return r;
       } catch (e) {
+        answered();
         const err = classify(e);
         if (err.kind !== 'token') throw err;
         this.authenticated = false;
