@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Clock } from '../engine/clock.js';
@@ -95,6 +96,16 @@ export function threadKit(): ThreadKit {
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) pause(gcSlots, entry.duration);
   }).observe({ entryTypes: ['gc'] });
+  // this thread's heap, once a second (a few microseconds; never per tick)
+  const heapSlots = ['heapUsedBytes', 'heapTotalBytes', 'externalBytes'].map((f) => status.slot(`thread.${data.thread}.${f}`));
+  const sampleHeap = () => {
+    const h = getHeapStatistics();
+    status.set(heapSlots[0], h.used_heap_size);
+    status.set(heapSlots[1], h.total_heap_size);
+    status.set(heapSlots[2], h.external_memory);
+  };
+  sampleHeap();
+  setInterval(sampleHeap, 1000).unref();
   const kit: ThreadKit = {
     data,
     plan,

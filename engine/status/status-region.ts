@@ -19,6 +19,10 @@ export const THREAD_FIELDS = [
   'gcPausesOver10ms',
   'stallMaxMs', // the longest a consumer loop was away from its rings: one consume() call, or its event-loop turn between slices
   'stallsOver10ms',
+  // the thread's own V8 heap (v8.getHeapStatistics, once a second): where a process's memory is
+  'heapUsedBytes',
+  'heapTotalBytes', // committed to the heap: what the thread adds to RSS
+  'externalBytes', // ArrayBuffers and Buffers its heap points to (shared memory counts in every thread)
 ] as const;
 export const FEED_FIELDS = [
   'state', // ProviderStatus

@@ -37,6 +37,13 @@ describe('engine process', () => {
     expect(await e.metric('tickring_ticks_in_total', { feed: 'simulator' })).toBeGreaterThan(100);
     const providers = (await e.get('/health/providers')).body.providers;
     expect(providers.find((p: any) => p.name === 'simulator').status).toBe('CONNECTED');
+    // each thread reports its own heap: live objects within what is committed, and the rings it maps
+    for (const thread of ['ingest', 'risk', 'store', 'http']) {
+      const used = await e.metric('tickring_thread_heap_used_bytes', { thread });
+      expect(used, thread).toBeGreaterThan(1e6);
+      expect(await e.metric('tickring_thread_heap_total_bytes', { thread }), thread).toBeGreaterThanOrEqual(used);
+      expect(await e.metric('tickring_thread_external_bytes', { thread }), thread).toBeGreaterThan(0);
+    }
   });
 
   it('`npm start` (building first) serves /health/ready 200 within 10 s', async () => {

@@ -37,10 +37,22 @@ describe(`chaos (long): a ${MINUTES}-minute soak at 10k ticks/s`, () => {
         }));
       };
       const rss: { minute: number; kb: number }[] = [];
+      // each thread's committed V8 heap and external memory, to place any growth of the process
+      const threads = ['ingest', ...strategies, 'risk', 'store', 'http'];
+      const heaps: Record<string, number[]> = {};
+      const sampleHeaps = async () => {
+        const text = (await e.get('/metrics')).text;
+        for (const thread of threads) {
+          for (const [k, m] of [['heap', 'tickring_thread_heap_total_bytes'], ['external', 'tickring_thread_external_bytes']] as const) {
+            (heaps[`${thread} ${k}`] ??= []).push(Math.round(parseMetric(text, m, { thread }) / 2 ** 20));
+          }
+        }
+      };
       let warm: Awaited<ReturnType<typeof pauses>> | null = null;
       while (minutes() < MINUTES) {
         await sleep(30_000);
         rss.push({ minute: minutes(), kb: rssKb(pid) });
+        await sampleHeaps();
         if (!warm && minutes() >= WINDOW_MIN) warm = await pauses(); // warm-up over: pauses from here on count
       }
       const timeline = await watch.stop();
@@ -63,6 +75,7 @@ describe(`chaos (long): a ${MINUTES}-minute soak at 10k ticks/s`, () => {
         figures: {
           rssAfterWarmUpMiB: Math.round(warmRss / 1024), rssEndMiB: Math.round(endRss / 1024), rssGrowthPct: Number(growthPct.toFixed(2)),
           rssMiBEvery30s: rss.map((r) => Math.round(r.kb / 1024)).join(' '), // where it grew, for the next look
+          ...Object.fromEntries(Object.entries(heaps).map(([k, v]) => [`${k} MiB every 30 s`, v.join(' ')])),
           ...Object.fromEntries(end.flatMap((p, i) => [
             [`${p.thread} gc max ms`, Number(p.gcMaxMs.toFixed(2))], [`${p.thread} stall max ms`, Number(p.stallMaxMs.toFixed(2))],
             [`${p.thread} pauses over 10 ms after warm-up`, pausesAfterWarmUp[i]],
