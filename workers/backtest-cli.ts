@@ -15,6 +15,7 @@ import { renderHtml } from '../engine/backtest/chart.js';
 import { writeSimulatedCapture } from '../engine/feeds/replay/simulated-capture.js';
 import type { StoreRow } from '../engine/persistence/store-rows.js';
 import { startEngine } from './engine-runner.js';
+import { EngineView } from '../api/engine-view.js';
 
 export const BACKTEST_USAGE = `usage: tickring backtest FILE [--out DIR] [--speed max|realtime|N] [--symbol SYMBOL] [--format FORMAT]
   FILE is a tickring capture, a Binance aggTrades CSV or a recorded Binance stream. The strategies,
@@ -80,12 +81,29 @@ export async function runBacktest(argv: string[]): Promise<number> {
     log.info({ replayed: ticks, applied: status.get(applied), ticksPerSecond: Math.round(((ticks - last.ticks) * 1000) / (now - last.at)) }, 'backtest running');
     last = { at: now, ticks };
   }, 1000);
-  const ticks = await engine.feedFinished('replay');
+  // A backtest is the run of its input or nothing: a thread that restarted lost its state (and one down for good
+  // would hold the ordered replay forever), a record lost on a ring is a tick a strategy never saw or a signal risk
+  // never had. Neither happens when the engine is sound; if one does, the backtest stops and says so.
+  const view = new EngineView(engine.plan);
+  const unfaithful = () => {
+    const restarted = engine.plan.threads.filter((t) => status.read(`thread.${t}.restarts`) > 0);
+    const lossy = view.rings.filter((r) => r.ring.dropped() > 0 || r.ring.gaps() > 0).map((r) => `${r.name}: ${r.ring.dropped()} dropped, ${r.ring.gaps()} missing`);
+    return restarted.length > 0 || lossy.length > 0 ? { restarted, lossy } : null;
+  };
+  const pause = () => new Promise((r) => setTimeout(r, 20));
+  let finished: number | null = null;
+  void engine.feedFinished('replay').then((n) => (finished = n));
   // every tick through the risk thread (it applies them in order after the strategies), then drain
-  while (status.get(applied) < ticks) await new Promise((r) => setTimeout(r, 20));
+  while ((finished === null || status.get(applied) < finished) && !unfaithful()) await pause();
   clearInterval(progress);
   const clean = await engine.stop();
   const seconds = (Date.now() - started) / 1000;
+  const ticks = finished ?? status.get(replayed);
+  const broken = unfaithful();
+  if (broken) {
+    log.error(broken, 'the backtest is not a faithful run of its input (a thread restarted, or a ring lost records): no report');
+    return 1;
+  }
   if (!clean) {
     log.error('the engine did not stop cleanly: the results may be incomplete');
     return 1;

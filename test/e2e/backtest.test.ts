@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compiled } from '../helpers/compiled.js';
@@ -88,4 +88,17 @@ describe('npm run backtest', () => {
     expect(speed.code).toBe(2);
     expect(speed.stderr).toContain("--speed is max, realtime or a number > 0, not 'fast'");
   });
+
+  it('stops and fails, with no report, when a strategy thread crashes mid-run (its state is gone: not the run of the input)', async () => {
+    const config = path.join(dir, 'crashy.json');
+    // throws on its 2,000th tick after every start: restarted, it would go on from its read cursor with nothing it knew
+    writeFileSync(config, JSON.stringify({ strategies: [{ name: 'volume-scalper', params: {} }, { name: 'latency-probe', id: 'crashy', params: { every: 10, throwAfterTicks: 2000 } }] }));
+    const out = path.join(dir, 'crashy');
+    const r = await tickring(['backtest', path.join(dir, 'day.capture'), '--out', out], { TICKRING_CONFIG: config });
+    expect(r.code).toBe(1);
+    // the engine's log (pino JSON on stdout) says why
+    expect(r.stdout).toContain('not a faithful run of its input');
+    expect(r.stdout).toContain('strategy:crashy');
+    expect(existsSync(path.join(out, 'report.json'))).toBe(false);
+  }, 60_000);
 });
