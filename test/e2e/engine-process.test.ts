@@ -37,7 +37,7 @@ describe('engine process', () => {
     expect(await e.metric('tickring_ticks_in_total', { feed: 'simulator' })).toBeGreaterThan(100);
     const providers = (await e.get('/health/providers')).body.providers;
     expect(providers.find((p: any) => p.name === 'simulator').status).toBe('CONNECTED');
-    // each thread reports its own heap: live objects within what is committed, and the rings it maps
+    // each thread reports its own heap: objects within what is committed, and the memory its heap points to
     for (const thread of ['ingest', 'risk', 'store', 'http']) {
       const used = await e.metric('tickring_thread_heap_used_bytes', { thread });
       expect(used, thread).toBeGreaterThan(1e6);

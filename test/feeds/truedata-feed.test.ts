@@ -66,6 +66,8 @@ describe('TrueData feed against the fake', () => {
     await until('ticks', () => ticks.length > 5);
     fake.dropAll();
     await until('reconnected', () => f.counters.reconnects === 1 && f.status() === ProviderStatus.Connected);
+    // the subscription goes out after the welcome: wait for the fake to have it (a CI run checked a moment too soon)
+    await until('subscribed again', () => fake!.requests.filter((r) => r.method === 'addsymbol').length >= 2);
     expect(fake.requests.filter((r) => r.method === 'addsymbol')).toHaveLength(2);
     const n = ticks.length;
     await until('ticks again', () => ticks.length > n + 5);
