@@ -177,6 +177,7 @@ export function renderMetrics(view: EngineView): string {
     ['tickring_thread_stalls_over_10ms_total', 'counter', 'Consumer-loop stalls over 10 ms.', 'stallsOver10ms', 1],
     ['tickring_thread_heap_used_bytes', 'gauge', 'Objects in the thread\'s V8 heap, garbage not yet collected included (sampled once a second).', 'heapUsedBytes', 1],
     ['tickring_thread_heap_total_bytes', 'gauge', 'Memory committed to the thread\'s V8 heap: its share of the resident set.', 'heapTotalBytes', 1],
+    ['tickring_thread_heap_live_bytes', 'gauge', 'Heap in use just after the thread\'s last full garbage collection (0 before the first): growth here is a leak.', 'heapLiveBytes', 1],
     ['tickring_thread_external_bytes', 'gauge', 'ArrayBuffers and Buffers the thread\'s heap holds (shared memory counts in each thread that maps it).', 'externalBytes', 1],
   ] as const;
   for (const [name, type, help, field, scale] of pauseFamilies) {

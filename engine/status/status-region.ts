@@ -23,6 +23,7 @@ export const THREAD_FIELDS = [
   'heapUsedBytes',
   'heapTotalBytes', // committed to the heap: what the thread adds to RSS
   'externalBytes', // ArrayBuffers and Buffers its heap points to (shared memory counts in every thread)
+  'heapLiveBytes', // heap in use just after the last full collection (0 before the first): what lives
 ] as const;
 export const FEED_FIELDS = [
   'state', // ProviderStatus

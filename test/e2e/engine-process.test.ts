@@ -43,7 +43,11 @@ describe('engine process', () => {
       expect(used, thread).toBeGreaterThan(1e6);
       expect(await e.metric('tickring_thread_heap_total_bytes', { thread }), thread).toBeGreaterThanOrEqual(used);
       expect(await e.metric('tickring_thread_external_bytes', { thread }), thread).toBeGreaterThan(0);
+      expect(await e.metric('tickring_thread_heap_live_bytes', { thread }), thread).toBeLessThanOrEqual(await e.metric('tickring_thread_heap_total_bytes', { thread }));
     }
+    // what lives after a full collection: reported once a thread has had one (start-up gives the store thread one)
+    const threads = ['ingest', 'strategy:latency-probe', 'risk', 'store', 'http'];
+    await e.waitFor('a full collection reported', async () => (await Promise.all(threads.map((thread) => e.metric('tickring_thread_heap_live_bytes', { thread })))).some((b) => b > 1e6), 15_000);
   });
 
   it('`npm start` (building first) serves /health/ready 200 within 10 s', async () => {
