@@ -109,6 +109,9 @@ export async function engineOrders(quick: boolean, progress: (s: string) => void
   // the order path, not its P&L, is measured, so loss limits must not trip.
   config.paper = { ...config.paper, takerFeeBps: 0, makerFeeBps: 0, slippageBps: 0 };
   config.risk.circuit = { ...config.risk.circuit, dailyLossPct: 100, drawdownPct: 100 };
+  // nor may the risk levels refuse them (they are still assessed, on every intent): a CI run's window had all
+  // 600 intents refused as CRITICAL once the probe's book drifted past the default bounds, and measured nothing
+  config.risk.levels = { ...config.risk.levels, exposure: [10, 20, 50], concentration: [10, 20, 50], drawdownPct: [50, 75, 100] };
   // entries of about a tenth of equity (0.02% at risk over a 20 bps stop), so the book stays below the
   // RiskLevel's exposure and concentration bounds and orders keep flowing
   config.risk.riskPerTradePct = 0.02;
