@@ -30,23 +30,28 @@ type Params = z.infer<typeof params>;
 
 class LatencyProbe implements Strategy {
   private readonly signal = emptySignal();
-  private every: number;
-  private throwAfter: number;
-  private stopBps: number;
-  private delayMs: number;
-  private delayAfter: number;
-  private delayUntil: number;
+  private every = 1;
+  private throwAfter = Infinity;
+  private stopBps = 0;
+  private delayMs = 0;
+  private delayAfter = 0;
+  private delayUntil = Infinity;
   private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
   private count = 0;
 
   constructor(p: Params, ctx: StrategyContext) {
+    this.signal.strategyId = ctx.strategyId;
+    this.apply(p);
+  }
+
+  /** Parameters at start and at run time, one way. */
+  private apply(p: Params): void {
     this.every = p.every;
     this.throwAfter = p.throwAfterTicks ?? Infinity;
     this.stopBps = p.stopBps;
     this.delayMs = p.delayUs / 1000;
     this.delayAfter = p.delayAfterTicks;
     this.delayUntil = p.delayAfterTicks + (p.delayTicks ?? Infinity);
-    this.signal.strategyId = ctx.strategyId;
     this.signal.strength = this.signal.confidence = p.conviction;
   }
 
@@ -67,14 +72,7 @@ class LatencyProbe implements Strategy {
   }
 
   setParams(p: unknown): void {
-    const v = params.parse(p);
-    this.every = v.every;
-    this.throwAfter = v.throwAfterTicks ?? Infinity;
-    this.stopBps = v.stopBps;
-    this.delayMs = v.delayUs / 1000;
-    this.delayAfter = v.delayAfterTicks;
-    this.delayUntil = v.delayAfterTicks + (v.delayTicks ?? Infinity);
-    this.signal.strength = this.signal.confidence = v.conviction;
+    this.apply(params.parse(p));
   }
 }
 
