@@ -1,10 +1,10 @@
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
-import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 import { Clock } from '../engine/clock.js';
 import { createLogger, type Logger } from '../engine/log.js';
 import type { EnginePlan } from '../engine/plan.js';
 import { StatusRegion } from '../engine/status/status-region.js';
+import { watchCollections } from './gc-watch.js';
 import type { ControlAction, RiskLimitsChange } from '../api/control-api.js';
 
 /** What every thread receives at spawn. */
@@ -92,15 +92,8 @@ export function threadKit(): ThreadKit {
     if (ms > status.get(s.max)) status.set(s.max, ms);
     if (ms > PAUSE_MS) status.add(s.over, 1);
   };
-  // every garbage collection's pause, from perf_hooks (the observer runs between the consumer loop's slices);
-  // after a full collection, the heap in use is what lives: a leak shows there, garbage does not
   const liveSlot = status.slot(`thread.${data.thread}.heapLiveBytes`);
-  new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      pause(gcSlots, entry.duration);
-      if (((entry as { detail?: { kind?: number } }).detail)?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) status.set(liveSlot, getHeapStatistics().used_heap_size);
-    }
-  }).observe({ entryTypes: ['gc'] });
+  watchCollections((ms) => pause(gcSlots, ms), (bytes) => status.set(liveSlot, bytes));
   // this thread's heap, once a second (a few microseconds; never per tick)
   const heapSlots = ['heapUsedBytes', 'heapTotalBytes', 'externalBytes'].map((f) => status.slot(`thread.${data.thread}.${f}`));
   const sampleHeap = () => {

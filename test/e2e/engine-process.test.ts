@@ -43,11 +43,9 @@ describe('engine process', () => {
       expect(used, thread).toBeGreaterThan(1e6);
       expect(await e.metric('tickring_thread_heap_total_bytes', { thread }), thread).toBeGreaterThanOrEqual(used);
       expect(await e.metric('tickring_thread_external_bytes', { thread }), thread).toBeGreaterThan(0);
+      // what lives after the thread's last full collection (0 before its first: V8 may wait minutes; test/workers/gc-watch.test.ts forces one)
       expect(await e.metric('tickring_thread_heap_live_bytes', { thread }), thread).toBeLessThanOrEqual(await e.metric('tickring_thread_heap_total_bytes', { thread }));
     }
-    // what lives after a full collection: reported once a thread has had one (start-up gives the store thread one)
-    const threads = ['ingest', 'strategy:latency-probe', 'risk', 'store', 'http'];
-    await e.waitFor('a full collection reported', async () => (await Promise.all(threads.map((thread) => e.metric('tickring_thread_heap_live_bytes', { thread })))).some((b) => b > 1e6), 15_000);
   });
 
   it('`npm start` (building first) serves /health/ready 200 within 10 s', async () => {
