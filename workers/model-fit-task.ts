@@ -3,12 +3,11 @@
  * piscina worker so that no strategy or risk thread ever pauses for them.
  */
 import { threadId } from 'node:worker_threads';
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { fitGarch } from '../engine/analytics/garch.js';
 import { fitHmm, type FitHmmOptions } from '../engine/analytics/hmm.js';
 import { RegimeClassifier, type ClassifierOptions, type TrainingSet } from '../engine/analytics/regime-classifier.js';
 import { buildRegimeDataset } from '../engine/analytics/regime-dataset.js';
+import { niceThisThread } from './thread-priority.js';
 
 export type ModelJob =
   | { kind: 'garch'; x: Float64Array }
@@ -20,11 +19,7 @@ export type ModelJob =
 
 // Fits are background work: this pool thread alone runs at nice 19, so a fit or a training never
 // takes the core from a strategy, the risk thread or the store thread (nice 10). Not on Linux: unchanged.
-try {
-  setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 19);
-} catch {
-  // no per-thread priority here
-}
+niceThisThread(19);
 
 /** A strategy's refit: the pool's work, or a deterministic replay's inline fit. */
 export function fitModel(kind: 'garch' | 'hmm', x: Float64Array) {

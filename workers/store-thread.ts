@@ -6,8 +6,7 @@
  * and spills to the fsync'd journal while the database is away.
  */
 import path from 'node:path';
-import { closeSync, openSync, readlinkSync, writeSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { emptySignal, RingReader } from '../native-free-ringbuffer/index.js';
 import { embeddedDatabase, isPostgresNullSocketWrite, postgresDatabase, type Database } from '../engine/persistence/database.js';
 import { Journal } from '../engine/persistence/journal.js';
@@ -18,6 +17,7 @@ import { WriteBehind } from '../engine/persistence/write-behind.js';
 import { StoreBackend, STORE_FIELDS, StoreState } from '../engine/status/status-region.js';
 import { threadKit } from './thread-kit.js';
 import { readEnvelope } from './store-outbox.js';
+import { niceThisThread } from './thread-priority.js';
 
 /** The ring is read this often (rows are not urgent: they wait for the next batch anyway). */
 const POLL_MS = 20;
@@ -37,13 +37,8 @@ process.on('uncaughtException', (err) => {
 // runs at nice 10 and its batch writes give way to the trading threads. Not lower: a row is durable
 // only once written or journaled, and the model pool's seconds of training (nice 19) must not starve it
 // (at nice 19 beside a training, a start-up took seconds to reach the database and a SIGKILL lost rows).
-try {
-  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-  setPriority(tid, 10);
-  log.debug({ tid }, 'store thread runs at nice 10');
-} catch (e) {
-  log.debug({ err: (e as Error).message }, 'store thread priority unchanged (not Linux?)');
-}
+const niceRefused = niceThisThread(10);
+if (niceRefused) log.debug({ reason: niceRefused }, 'store thread priority unchanged');
 
 /** Where rows go: the write-behind queue (a database and its journal), or a JSON-lines file (backtests). */
 interface RowSink {

@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../engine/log.js';
 import type { EnginePlan } from '../engine/plan.js';
 import { StatusRegion } from '../engine/status/status-region.js';
 import { watchCollections } from './gc-watch.js';
+import { realtimePriority, realtimeThisThread } from './thread-priority.js';
 import type { ControlAction, RiskLimitsChange } from '../api/control-api.js';
 
 /** What every thread receives at spawn. */
@@ -115,6 +116,13 @@ export function threadKit(): ThreadKit {
     onControl: (handler) => port.on('message', handler),
     send: (event) => port.postMessage(event),
   };
+  const rt = realtimePriority(plan.config, data.thread);
+  if (rt !== null) {
+    const refused = realtimeThisThread(rt);
+    status.set(status.slot(`thread.${data.thread}.realtimePriority`), refused ? 0 : rt);
+    if (refused) log.warn({ priority: rt, reason: refused }, 'real-time scheduling refused: this thread runs on the normal scheduler (grant CAP_SYS_NICE or an rtprio limit)');
+    else log.info({ priority: rt }, 'real-time scheduling (SCHED_FIFO)');
+  }
   kit.beat();
   return kit;
 }

@@ -336,6 +336,20 @@ export const configSchema = z
       })
       .strict()
       .default({ tickCapacity: 1 << 16, signalCapacity: 1 << 14, storeCapacity: 1 << 14, waitStrategy: 'spin-then-park', spinIterations: 5000 }),
+    /**
+     * Real-time scheduling (Linux SCHED_FIFO) of the threads a tick crosses: ingest, strategies, risk. On a
+     * machine with as few cores as hot threads, the normal scheduler lets a woken thread wait for a core for up
+     * to milliseconds; a real-time thread takes it at once. Needs CAP_SYS_NICE or an RLIMIT_RTPRIO of at least
+     * `priority` + 2; refused, the thread logs why and runs on the normal scheduler. Off by default.
+     */
+    scheduling: z
+      .object({
+        realtime: z.boolean().default(false),
+        /** The ingest thread's real-time priority (1-97); each strategy runs one above it, the risk thread two. */
+        priority: z.number().int().min(1).max(97).default(10),
+      })
+      .strict()
+      .default({ realtime: false, priority: 10 }),
     /** The strategies the desk runs by default; `latency-probe` (a diagnostic that signals on every Nth tick) is for benches and tests. */
     strategies: z.array(strategyConfig).min(1).default([{ name: 'volume-scalper', params: {} }, { name: 'regime-detector', params: {} }]),
     supervisor: z

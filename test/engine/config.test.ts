@@ -54,6 +54,17 @@ describe('config', () => {
     expect(problems(() => loadConfig({ TICKRING_LOG_LEVEL: 'loud' }))[0]).toMatch(/^log\.level: .*"info"/);
   });
 
+  it('real-time scheduling: off by default, on from the environment, refused beside busy-spin rings', () => {
+    expect(loadConfig({}).scheduling).toEqual({ realtime: false, priority: 10 });
+    expect(loadConfig({ TICKRING_REALTIME: 'true' }).scheduling.realtime).toBe(true);
+    expect(loadConfig({ TICKRING_REALTIME: 'false' }, file({ scheduling: { realtime: true } })).scheduling.realtime).toBe(false);
+    expect(problems(() => loadConfig({ TICKRING_REALTIME: 'yes' }))).toEqual(["TICKRING_REALTIME: expected true or false, got 'yes'"]);
+    expect(problems(() => loadConfig({}, file({ scheduling: { realtime: true, priority: 98 } })))[0]).toMatch(/^scheduling\.priority: /);
+    expect(problems(() => loadConfig({ TICKRING_REALTIME: 'true' }, file({ rings: { waitStrategy: 'busy-spin' } })))).toEqual([
+      'scheduling.realtime: not with rings.waitStrategy busy-spin (a real-time thread that never parks never gives its core back)',
+    ]);
+  });
+
   it('a file key with a bad value names the key and the allowed values', () => {
     const f = file({ rings: { waitStrategy: 'yield', tickCapacity: 1000 } });
     const p = problems(() => loadConfig({}, f));

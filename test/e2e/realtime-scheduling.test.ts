@@ -1,0 +1,47 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+
+/** Whether this machine lets us put a process on SCHED_FIFO at all (root, CAP_SYS_NICE or an rtprio limit). */
+function realtimePermitted(): boolean {
+  const child = spawn('sleep', ['5']);
+  const ok = spawnSync('chrt', ['--fifo', '--pid', '12', String(child.pid)]).status === 0;
+  child.kill();
+  return ok;
+}
+
+/** Scheduling policy (1: SCHED_FIFO) and real-time priority of every task of a process, from /proc. */
+function tasks(pid: number): { policy: number; rtPriority: number }[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return { rtPriority: Number(f[37]), policy: Number(f[38]) };
+  });
+}
+
+let engine: EngineProcess | undefined;
+afterEach(async () => {
+  await engine?.stop();
+  engine = undefined;
+});
+
+describe('scheduling.realtime', () => {
+  it('puts ingest, the strategy and risk on SCHED_FIFO, each above the one that feeds it; the rest stay on the normal scheduler', async () => {
+    engine = await startEngineProcess({ scheduling: { realtime: true, priority: 20 }, strategies: [{ name: 'latency-probe', params: { every: 10 } }] });
+    const e = engine;
+    await e.waitFor('ready', async () => (await e.get('/health/ready')).status === 200);
+    await e.waitFor('signals at the risk thread', async () => (await e.metric('tickring_risk_signals_total')) >= 5);
+    const priority = (thread: string) => e.metric('tickring_thread_realtime_priority', { thread });
+    const fifo = tasks(e.child.pid!).filter((t) => t.policy === 1);
+    if (realtimePermitted()) {
+      expect([await priority('ingest'), await priority('strategy:latency-probe'), await priority('risk')]).toEqual([20, 21, 22]);
+      expect(fifo.map((t) => t.rtPriority).sort()).toEqual([20, 21, 22]);
+    } else {
+      // refused: said once per thread, and every thread runs on
+      expect(e.logs.filter((l) => /real-time scheduling refused/.test(l.msg)).map((l) => l.thread).sort()).toEqual(['ingest', 'risk', 'strategy:latency-probe']);
+      expect(await priority('risk')).toBe(0);
+      expect(fifo).toEqual([]);
+    }
+    for (const thread of ['store', 'http']) expect(await priority(thread)).toBe(0);
+  });
+});

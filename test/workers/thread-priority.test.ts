@@ -1,0 +1,25 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../engine/config/load.js';
+import { realtimePriority } from '../../workers/thread-priority.js';
+import { compiled } from '../helpers/compiled.js';
+
+describe('thread scheduling', () => {
+  it('real-time priorities rise along the path of a tick, and only there', () => {
+    const on = loadConfig({ TICKRING_REALTIME: 'true' });
+    expect(['ingest', 'strategy:volume-scalper', 'strategy:regime-detector', 'risk', 'store', 'http'].map((t) => realtimePriority(on, t))).toEqual([10, 11, 11, 12, null, null]);
+    expect(realtimePriority(loadConfig({}), 'risk')).toBeNull();
+    // a deterministic replay runs every thread flat out: never real-time
+    expect(realtimePriority({ ...on, deterministic: true }, 'risk')).toBeNull();
+  });
+
+  it('without the privilege, says why (and the thread keeps its normal scheduling)', () => {
+    // root without CAP_SYS_NICE, as in a container that does not grant it
+    const script = `import(${JSON.stringify(compiled('workers/thread-priority.js'))}).then((m) => { console.log(JSON.stringify({ refused: m.realtimeThisThread(5), policy: require('node:fs').readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ')[38] })); })`;
+    const r = spawnSync('setpriv', ['--bounding-set', '-sys_nice', '--inh-caps', '-sys_nice', process.execPath, '-e', script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.refused).toMatch(/Operation not permitted/);
+    expect(out.policy).toBe('0'); // SCHED_OTHER
+  });
+});

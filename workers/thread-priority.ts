@@ -1,0 +1,59 @@
+import { spawnSync } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import type { Config } from '../engine/config/schema.js';
+
+/**
+ * Scheduling of this thread. On Linux every worker thread is a task of its own, with its own nice value and
+ * scheduling policy, so each thread sets its own at start (a restarted thread sets it again).
+ */
+
+/** This thread's Linux task id; null off Linux. */
+function taskId(): number | null {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return null;
+  }
+}
+
+/** Gives this thread a nice value (higher yields more). Returns why not, or null when done. */
+export function niceThisThread(nice: number): string | null {
+  const tid = taskId();
+  if (tid === null) return 'not Linux: no per-thread priority';
+  try {
+    setPriority(tid, nice);
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/**
+ * Puts this thread on SCHED_FIFO at `priority`, through util-linux `chrt` (the engine has no native code and
+ * Node has no call for it). Returns why not, or null when done: it needs CAP_SYS_NICE, or an RLIMIT_RTPRIO of
+ * at least `priority` (`ulimit -r`, `docker run --ulimit rtprio=N`).
+ */
+export function realtimeThisThread(priority: number): string | null {
+  const tid = taskId();
+  if (tid === null) return 'not Linux: no real-time scheduling';
+  const r = spawnSync('chrt', ['--fifo', '--pid', String(priority), String(tid)], { encoding: 'utf8', timeout: 5000 });
+  if (r.error) return `chrt: ${r.error.message}`;
+  if (r.status !== 0) return (r.stderr || `chrt exited with ${r.status}`).trim();
+  return null;
+}
+
+/**
+ * The real-time priority of a thread under `scheduling.realtime` (null: the normal scheduler). Only the
+ * threads a tick crosses: ingest, each strategy, risk. Each stage is one above the stage that feeds it, so a
+ * consumer woken by its producer takes the core at once and work in flight drains before more is made. Never
+ * in a deterministic replay, which runs every thread flat out and would leave the others 5% of the machine.
+ */
+export function realtimePriority(config: Pick<Config, 'scheduling' | 'deterministic'>, thread: string): number | null {
+  const s = config.scheduling;
+  if (!s.realtime || config.deterministic) return null;
+  if (thread === 'ingest') return s.priority;
+  if (thread.startsWith('strategy:')) return s.priority + 1;
+  if (thread === 'risk') return s.priority + 2;
+  return null;
+}
