@@ -171,7 +171,7 @@ export function renderMetrics(view: EngineView): string {
   }
   out.push(restarts, tUp, age);
   const pauseFamilies = [
-    ['tickring_thread_gc_pause_max_seconds', 'gauge', 'Longest garbage-collection pause of each thread (V8\'s GC profiler).', 'gcPauseMaxMs', 1e-3],
+    ['tickring_thread_gc_pause_max_seconds', 'gauge', 'Longest garbage-collection pause of each thread (perf_hooks).', 'gcPauseMaxMs', 1e-3],
     ['tickring_thread_gc_pauses_over_10ms_total', 'counter', 'Garbage-collection pauses over 10 ms.', 'gcPausesOver10ms', 1],
     ['tickring_thread_stall_max_seconds', 'gauge', 'Longest time a consumer thread was away from its rings (one batch, or an event-loop turn).', 'stallMaxMs', 1e-3],
     ['tickring_thread_stalls_over_10ms_total', 'counter', 'Consumer-loop stalls over 10 ms.', 'stallsOver10ms', 1],

@@ -1,41 +1,18 @@
-import { GCProfiler } from 'node:v8';
+import { getHeapStatistics } from 'node:v8';
+import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 
 /**
- * Watches this thread's garbage collections: every pause's length (prologue to epilogue, as perf_hooks
- * measures it), and after a full collection the heap still in use, which is what lives: a leak shows there,
- * garbage not yet collected does not.
- *
- * Read from V8's GC profiler once a second, not from a perf_hooks 'gc' observer: on Node 20 that observer
- * builds an entry with deprecation wrappers for every collection, and those outlived two scavenges often
- * enough to be most of what the threads promoted (about 4 KB/s each, the old generation's whole growth in a
- * 30-minute soak). The profiler records in native memory; each poll's result dies young.
+ * Watches this thread's garbage collections (perf_hooks; the observer runs between the consumer loop's slices):
+ * every pause's length, and after a full collection the heap still in use, which is what lives: a leak shows
+ * there, garbage not yet collected does not.
  */
-export interface CollectionWatch {
-  /** Reports the collections since the last poll (the timer calls it; tests may too). */
-  poll(): void;
-  stop(): void;
-}
-
-export function watchCollections(onPause: (ms: number) => void, onLiveAfterFull: (bytes: number) => void, everyMs = 1000): CollectionWatch {
-  let profiler = new GCProfiler();
-  profiler.start();
-  const poll = () => {
-    // the next profiler starts before this one stops, so that no collection falls between them
-    const next = new GCProfiler();
-    next.start();
-    const report = profiler.stop();
-    profiler = next;
-    for (const s of report?.statistics ?? []) {
-      onPause(s.cost / 1000);
-      if (s.gcType === 'MarkSweepCompact') onLiveAfterFull(s.afterGC.heapStatistics.usedHeapSize);
+export function watchCollections(onPause: (ms: number) => void, onLiveAfterFull: (bytes: number) => void): PerformanceObserver {
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      onPause(entry.duration);
+      if ((entry as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) onLiveAfterFull(getHeapStatistics().used_heap_size);
     }
-  };
-  const timer = setInterval(poll, everyMs).unref();
-  return {
-    poll,
-    stop: () => {
-      clearInterval(timer);
-      profiler.stop();
-    },
-  };
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return observer;
 }

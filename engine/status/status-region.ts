@@ -14,7 +14,7 @@ export const THREAD_FIELDS = [
   'state', // ThreadState; written by the main thread
   'restarts', // written by the main thread
   'startedAt', // ns since anchor of the current incarnation; main thread
-  // pauses, written by the thread itself: garbage collections (V8's GC profiler), and a consumer loop away from its rings
+  // pauses, written by the thread itself (perf_hooks): garbage collections, and a consumer loop away from its rings
   'gcPauseMaxMs',
   'gcPausesOver10ms',
   'stallMaxMs', // the longest a consumer loop was away from its rings: one consume() call, or its event-loop turn between slices
