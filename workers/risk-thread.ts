@@ -30,6 +30,7 @@ const signalRings = Object.values(plan.signalRings).map((d) => new RingReader(d)
 const wait = createWaitStrategy(plan.config.rings.waitStrategy as WaitStrategyName, ticks.doorbell, plan.config.rings.spinIterations);
 const strategyToRisk = status.histogram('strategy_to_risk');
 const tickToSignal = status.histogram('tick_to_signal');
+const tickToSignalOf = plan.config.strategies.map((s) => status.histogram(`tick_to_signal:${s.id ?? s.name}`));
 const sSignals = status.slot('risk.signals');
 const sTicks = status.slot('risk.ticks');
 /** Last trade price per instrument id. */
@@ -249,6 +250,7 @@ function onSignalRecord(nowMs: number, t: number): void {
   if (signal.side === SignalSide.State) return onState(signal);
   strategyToRisk.record(t - signal.signalTs);
   tickToSignal.record(t - signal.tickRecvTs);
+  tickToSignalOf[signal.strategyId - 1].record(t - signal.tickRecvTs);
   orchestrator.onSignal(signal, nowMs, decide);
   if (recordSignalsOf[signal.strategyId - 1]) {
     if (deterministic) signal.signalTs = clock.fromEpochMs(nowMs); // recorded at its tick's time, not the replay's

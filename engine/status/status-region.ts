@@ -112,8 +112,11 @@ export enum ProviderStatus {
   Unavailable = 3,
 }
 
-/** Hop-latency histograms. Per strategy: written by that strategy's thread; the others by the risk thread. */
-export const STRATEGY_HISTOGRAMS = ['ingest_to_strategy', 'strategy_compute'] as const;
+/**
+ * Hop-latency histograms. Per strategy: written by that strategy's thread, except tick-to-signal, which the risk
+ * thread writes per strategy (whose signals make a tail) beside its total; the others by the risk thread.
+ */
+export const STRATEGY_HISTOGRAMS = ['ingest_to_strategy', 'strategy_compute', 'tick_to_signal'] as const;
 export const RISK_HISTOGRAMS = ['strategy_to_risk', 'tick_to_signal', 'signal_to_order', 'tick_to_order'] as const;
 
 export interface StatusLayoutSpec {

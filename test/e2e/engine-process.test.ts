@@ -76,7 +76,9 @@ describe('engine process', () => {
     await e.waitFor('10 signals at risk', async () => (await e.metric('tickring_risk_signals_total')) === 10);
     expect(await e.metric('tickring_signals_total', { strategy: 'latency-probe' })).toBe(10);
     expect(await e.metric('tickring_strategy_ticks_total', { strategy: 'latency-probe' })).toBe(100);
-    expect(await e.metric('tickring_hop_latency_seconds_count', { hop: 'tick_to_signal' })).toBe(10);
+    // in all, and per strategy
+    expect(await e.metric('tickring_hop_latency_seconds_count', { hop: 'tick_to_signal', strategy: 'all' })).toBe(10);
+    expect(await e.metric('tickring_hop_latency_seconds_count', { hop: 'tick_to_signal', strategy: 'latency-probe' })).toBe(10);
     expect(errors).toEqual([]);
     ws.close();
   });
