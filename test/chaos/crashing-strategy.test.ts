@@ -1,19 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { parseMetric, startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+import { describe, expect, it } from 'vitest';
+import { parseMetric, enginesPerTest } from '../helpers/engine-process.js';
 import { phaseP99, recordScenario, watchLatency } from './chaos-kit.js';
 
 /** Signals of one strategy batch (256 ticks, one in ten): the most two counters published per batch can differ by. */
 const BATCH_SIGNALS = 26;
-let engine: EngineProcess | undefined;
-afterEach(async () => {
-  await engine?.stop();
-  engine = undefined;
-});
+const startEngine = enginesPerTest();
 
 describe('chaos: a strategy worker that throws', () => {
   it('is restarted with growing backoff; after too many crashes in the window it stays down and readiness says so; the other strategy trades on', async () => {
     // `crashy` throws on its 2,000th tick after every start (0.5 s at 4,000 ticks/s)
-    engine = await startEngineProcess({
+    const e = await startEngine({
       feeds: { simulator: { ticksPerSecond: 4000 }, publishers: { enabled: false } },
       strategies: [
         { name: 'latency-probe', id: 'steady', params: { every: 10 } },
@@ -21,7 +17,6 @@ describe('chaos: a strategy worker that throws', () => {
       ],
       supervisor: { restartInitialMs: 200, restartMaxMs: 5000, maxRestarts: 4, windowMs: 60_000 },
     });
-    const e = engine;
     const t0 = Date.now();
     let phase = 'during';
     const watch = watchLatency(e, 'ingest_to_strategy', 'steady', 500, () => phase);

@@ -1,14 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { parseMetric, startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+import { describe, expect, it } from 'vitest';
+import { parseMetric, enginesPerTest } from '../helpers/engine-process.js';
 import { phaseP99, recordScenario, watchLatency } from './chaos-kit.js';
 
 /** Signals of one strategy batch (256 ticks, one in ten): the most two counters published per batch can differ by. */
 const BATCH_SIGNALS = 26;
-let engine: EngineProcess | undefined;
-afterEach(async () => {
-  await engine?.stop();
-  engine = undefined;
-});
+const startEngine = enginesPerTest();
 
 type Worker = { name: string; lagging: boolean; lagMs: number; rings: { name: string; dropped: number }[] };
 
@@ -16,7 +12,7 @@ describe('chaos: a slow strategy', () => {
   it('overflows its own ring (counted), health shows it lagging, and the other strategy does not notice', async () => {
     const rate = 4000;
     // `slow` sleeps 1 ms a tick (1,000 ticks/s at most) from its 12,000th tick for 5,000 ticks, then is fast again
-    engine = await startEngineProcess({
+    const e = await startEngine({
       feeds: { simulator: { ticksPerSecond: rate }, publishers: { enabled: false } },
       rings: { tickCapacity: 4096 },
       strategies: [
@@ -24,7 +20,6 @@ describe('chaos: a slow strategy', () => {
         { name: 'latency-probe', id: 'slow', params: { every: 10, delayUs: 1000, delayAfterTicks: 12_000, delayTicks: 5000 } },
       ],
     });
-    const e = engine;
     const t0 = Date.now();
     const workers = async () => (await e.get('/health/workers')).body.workers as Worker[];
     const worker = async (name: string) => (await workers()).find((w) => w.name === name)!;

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { pack } from 'msgpackr';
-import { startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+import { enginesPerTest } from '../helpers/engine-process.js';
 
 const publishersOnly = (extra: Record<string, unknown> = {}) => ({
   feeds: { simulator: { enabled: false }, publishers: { enabled: true } },
@@ -21,16 +21,11 @@ async function connect(port: number): Promise<{ ws: WebSocket; errors: any[] }> 
   return { ws, errors };
 }
 
-let engine: EngineProcess | undefined;
-afterEach(async () => {
-  await engine?.stop();
-  engine = undefined;
-});
+const startEngine = enginesPerTest();
 
 describe('engine process', () => {
   it('with defaults serves /health/ready 200 on the simulated feed, and signals flow to the risk thread', async () => {
-    engine = await startEngineProcess({});
-    const e = engine;
+    const e = await startEngine({});
     await e.waitFor('ready', async () => (await e.get('/health/ready')).status === 200);
     expect((await e.get('/health/live')).status).toBe(200);
     await e.waitFor('signals at the risk thread', async () => (await e.metric('tickring_risk_signals_total')) >= 5);
@@ -50,8 +45,7 @@ describe('engine process', () => {
 
   it('`npm start` (building first) serves /health/ready 200 within 10 s', async () => {
     const t0 = Date.now();
-    engine = await startEngineProcess({}, {}, 'npm start');
-    const e = engine;
+    const e = await startEngine({}, {}, 'npm start');
     await e.waitFor('ready', async () => (await e.get('/health/ready')).status === 200);
     expect(Date.now() - t0).toBeLessThan(10_000);
     // no DATABASE_URL: orders, fills and the rest go to embedded PostgreSQL under the data directory
@@ -66,8 +60,7 @@ describe('engine process', () => {
   }, 60_000);
 
   it('takes msgpack batches and JSON ticks from publishers; every signal is counted in /metrics', async () => {
-    engine = await startEngineProcess(publishersOnly());
-    const e = engine;
+    const e = await startEngine(publishersOnly());
     const { ws, errors } = await connect(e.ingestPort);
     const batch = Array.from({ length: 50 }, (_, i) => ({ symbol: 'BTCUSDT', price: 60000 + i, qty: 0.01, side: i % 2 ? 'buy' : 'sell' }));
     ws.send(pack(batch));
@@ -84,8 +77,7 @@ describe('engine process', () => {
   });
 
   it('answers malformed frames with an error frame and a counter, and keeps the connection open', async () => {
-    engine = await startEngineProcess(publishersOnly());
-    const e = engine;
+    const e = await startEngine(publishersOnly());
     const { ws, errors } = await connect(e.ingestPort);
     ws.send('{"symbol": "BTCUSDT", "price": ');
     ws.send(Buffer.from([0x92, 0xc1]));
@@ -103,8 +95,7 @@ describe('engine process', () => {
   });
 
   it('an oversized frame is counted as oversized (uWS closes that connection); the engine stays up for others', async () => {
-    engine = await startEngineProcess(publishersOnly({ ingest: { maxPayloadBytes: 2048, staleAfterMs: 60_000 } }));
-    const e = engine;
+    const e = await startEngine(publishersOnly({ ingest: { maxPayloadBytes: 2048, staleAfterMs: 60_000 } }));
     const { ws } = await connect(e.ingestPort);
     const closed = new Promise<number>((resolve) => ws.once('close', resolve));
     ws.send(pack(Array.from({ length: 200 }, () => ({ symbol: 'BTCUSDT', price: 1, qty: 1 }))));
@@ -117,8 +108,7 @@ describe('engine process', () => {
   });
 
   it('/health/ready is 503 with reasons until a feed connects, 200 while it flows, 503 again when it stops', async () => {
-    engine = await startEngineProcess(publishersOnly({ ingest: { staleAfterMs: 1000 } }));
-    const e = engine;
+    const e = await startEngine(publishersOnly({ ingest: { staleAfterMs: 1000 } }));
     const before = await e.get('/health/ready');
     expect(before.status).toBe(503);
     expect(before.body.reasons.join(' ')).toMatch(/no data feed is connected/);
@@ -139,8 +129,7 @@ describe('engine process', () => {
   });
 
   it('exits 0 within 5 s of SIGTERM, after draining', async () => {
-    engine = await startEngineProcess({ feeds: { simulator: { ticksPerSecond: 10_000 } } });
-    const e = engine;
+    const e = await startEngine({ feeds: { simulator: { ticksPerSecond: 10_000 } } });
     await e.waitFor('ticks', async () => (await e.metric('tickring_strategy_ticks_total', { strategy: 'latency-probe' })) > 1000);
     // an open publisher connection and keep-alive HTTP connections must not hold up or crash the exit
     const { ws } = await connect(e.ingestPort);
@@ -156,12 +145,11 @@ describe('engine process', () => {
   });
 
   it('restarts a strategy worker that crashes, with the restart visible in health and metrics', async () => {
-    engine = await startEngineProcess({
+    const e = await startEngine({
       feeds: { simulator: { ticksPerSecond: 2000 } },
       strategies: [{ name: 'latency-probe', params: { every: 10, throwAfterTicks: 3000 } }],
       supervisor: { restartInitialMs: 50, maxRestarts: 100 },
     });
-    const e = engine;
     const thread = 'strategy:latency-probe';
     await e.waitFor('a restart', async () => (await e.metric('tickring_thread_restarts_total', { thread })) >= 1);
     const signalsAfterCrash = await e.metric('tickring_risk_signals_total');
@@ -173,12 +161,11 @@ describe('engine process', () => {
   });
 
   it('a crash loop leaves the worker down and readiness says so', async () => {
-    engine = await startEngineProcess({
+    const e = await startEngine({
       feeds: { simulator: { ticksPerSecond: 5000 } },
       strategies: [{ name: 'latency-probe', params: { throwAfterTicks: 50 } }],
       supervisor: { restartInitialMs: 10, restartMaxMs: 20, maxRestarts: 2 },
     });
-    const e = engine;
     const ready = await e.waitFor('not ready: failed worker', async () => {
       const r = await e.get('/health/ready');
       return r.body.reasons?.includes('thread strategy:latency-probe is failed') ? r : undefined;
@@ -188,7 +175,7 @@ describe('engine process', () => {
   });
 
   it('refuses a bad configuration with a message naming the key', async () => {
-    await expect(startEngineProcess({ rings: { waitStrategy: 'yield' } })).rejects.toThrow(/rings\.waitStrategy: .*"spin-then-park"/);
-    await expect(startEngineProcess({}, { TICKRING_HTTP_PORT: 'x' })).rejects.toThrow(/TICKRING_HTTP_PORT: expected a port number/);
+    await expect(startEngine({ rings: { waitStrategy: 'yield' } })).rejects.toThrow(/rings\.waitStrategy: .*"spin-then-park"/);
+    await expect(startEngine({}, { TICKRING_HTTP_PORT: 'x' })).rejects.toThrow(/TICKRING_HTTP_PORT: expected a port number/);
   });
 });

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+import { describe, expect, it } from 'vitest';
+import { enginesPerTest } from '../helpers/engine-process.js';
 
 /** Whether this machine lets us put a process on SCHED_FIFO at all (root, CAP_SYS_NICE or an rtprio limit). */
 function realtimePermitted(): boolean {
@@ -19,16 +19,11 @@ function tasks(pid: number): { policy: number; rtPriority: number }[] {
   });
 }
 
-let engine: EngineProcess | undefined;
-afterEach(async () => {
-  await engine?.stop();
-  engine = undefined;
-});
+const startEngine = enginesPerTest();
 
 describe('scheduling.realtime', () => {
   it('puts ingest, the strategy and risk on SCHED_FIFO, each above the one that feeds it; the rest stay on the normal scheduler', async () => {
-    engine = await startEngineProcess({ scheduling: { realtime: true, priority: 20 }, strategies: [{ name: 'latency-probe', params: { every: 10 } }] });
-    const e = engine;
+    const e = await startEngine({ scheduling: { realtime: true, priority: 20 }, strategies: [{ name: 'latency-probe', params: { every: 10 } }] });
     await e.waitFor('ready', async () => (await e.get('/health/ready')).status === 200);
     await e.waitFor('signals at the risk thread', async () => (await e.metric('tickring_risk_signals_total')) >= 5);
     const priority = (thread: string) => e.metric('tickring_thread_realtime_priority', { thread });

@@ -1,22 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+import { describe, expect, it } from 'vitest';
+import { enginesPerTest } from '../helpers/engine-process.js';
 
-let engine: EngineProcess | undefined;
-afterEach(async () => {
-  await engine?.stop();
-  engine = undefined;
-});
+const startEngine = enginesPerTest();
 
 describe('both strategies in their worker threads', () => {
   it('the regime detector publishes its regime per instrument in shared memory, and its refits come back from the model pool', async () => {
-    engine = await startEngineProcess({
+    const e = await startEngine({
       feeds: { simulator: { ticksPerSecond: 5000 }, publishers: { enabled: false } },
       strategies: [
         { name: 'volume-scalper' },
         { name: 'regime-detector', params: { barSeconds: 0.2, volWindow: 5, fitBars: 60, refitBars: 10 } },
       ],
     });
-    const e = engine;
     // 4 instruments at ~1,250 ticks/s each: five bars a second each; the first fit request after 60 bars (~12 s)
     await e.waitFor('an HMM fitted in the pool and applied in the strategy thread', async () =>
       e.logs.some((l) => l.thread === 'strategy:regime-detector' && l.msg === 'model applied' && l.kind === 'hmm'), 30_000);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -121,6 +122,22 @@ export async function startEngineProcess(
         clearTimeout(t);
       }
     },
+  };
+}
+
+/**
+ * `startEngineProcess` for the tests of one file: every engine a test starts is stopped after that test, whatever
+ * happened in it (stopping twice is harmless).
+ */
+export function enginesPerTest(): typeof startEngineProcess {
+  const started: EngineProcess[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((e) => e.stop()));
+  });
+  return async (...args) => {
+    const e = await startEngineProcess(...args);
+    started.push(e);
+    return e;
   };
 }
 
