@@ -69,11 +69,91 @@ export function addNode(t: SerializedTree): number {
   return node;
 }
 
-/** Index of the leaf that sample `x` reaches. Allocation-free. */
-export function leafOf(t: SerializedTree, x: ArrayLike<number>): number {
-  let i = 0;
-  while (t.feature[i] >= 0) i = x[t.feature[i]] < t.threshold[i] ? t.left[i] : t.right[i];
-  return i;
+/**
+ * Trees compiled for prediction: every node of every tree in one buffer, 16
+ * bytes a node (its threshold as a float64, then its feature and its right
+ * child as int32s; a leaf has feature -1 and, in place of a right child, its
+ * output's offset in `values`), each tree in depth-first order, so a node's left
+ * child is the next node and usually on the same cache line.
+ *
+ * Why: a prediction walks a couple of thousand nodes on a strategy thread at
+ * every bar, and the walk is mostly waiting for memory. As plain arrays per
+ * tree (how models are trained and stored) the desk's 100-tree forest and 400
+ * boosted trees took ~48 us a sample; flat and depth-first, about a third of
+ * that. (Walking four trees at once so their loads overlap was slower: the
+ * forest's paths vary in length, and each group walks its longest.)
+ */
+export class FlatTrees {
+  private readonly thresholds: Float64Array;
+  private readonly ints: Int32Array;
+  /** Leaf outputs, `width` each. */
+  readonly values: Float64Array;
+  private readonly roots: Int32Array;
+  /** The leaf each tree gave the last sample (see `leaves`). */
+  readonly leafOf: Int32Array;
+
+  constructor(trees: readonly SerializedTree[]) {
+    const nodes = trees.reduce((n, t) => n + t.feature.length, 0);
+    const width = trees.length > 0 ? trees[0].width : 1;
+    const buffer = new ArrayBuffer(16 * nodes);
+    this.thresholds = new Float64Array(buffer);
+    this.ints = new Int32Array(buffer);
+    this.roots = new Int32Array(trees.length);
+    this.leafOf = new Int32Array(trees.length);
+    let leaves = 0;
+    for (const t of trees) for (let i = 0; i < t.feature.length; i++) if (t.feature[i] < 0) leaves++;
+    this.values = new Float64Array(leaves * width);
+    let next = 0;
+    let leaf = 0;
+    trees.forEach((t, k) => {
+      if (t.width !== width) throw new Error('trees of one model carry outputs of one width');
+      const n = t.feature.length;
+      if (n === 0) throw new Error(`malformed tree ${k}: no nodes`);
+      this.roots[k] = next;
+      // depth first, left before right; `stack` holds nodes still to place, with where their parent wants
+      // their position written (-1: the root; else the int32 slot of the parent's right child)
+      const stack: [number, number][] = [[0, -1]];
+      let placed = 0;
+      while (stack.length > 0) {
+        const [i, parentSlot] = stack.pop()!;
+        if (++placed > n) throw new Error(`malformed tree ${k}: a node is reached twice`);
+        const at = next++;
+        if (parentSlot >= 0) this.ints[parentSlot] = at;
+        if (t.feature[i] < 0) {
+          this.ints[4 * at + 2] = -1;
+          this.ints[4 * at + 3] = leaf * width;
+          for (let c = 0; c < width; c++) this.values[leaf * width + c] = t.value[i * width + c];
+          leaf++;
+        } else {
+          const l = t.left[i];
+          const r = t.right[i];
+          if (!(Number.isInteger(l) && Number.isInteger(r) && l > 0 && r > 0 && l < n && r < n)) throw new Error(`malformed tree ${k}: node ${i} has children ${l}, ${r}`);
+          this.thresholds[2 * at] = t.threshold[i];
+          this.ints[4 * at + 2] = t.feature[i];
+          stack.push([r, 4 * at + 3], [l, -1]); // left comes next: at + 1
+        }
+      }
+    });
+  }
+
+  get count(): number {
+    return this.roots.length;
+  }
+
+  /** The offset in `values` of the leaf that sample `x` reaches in each tree, into `leafOf`. Allocation-free. */
+  leaves(x: ArrayLike<number>): Int32Array {
+    const { thresholds, ints, roots, leafOf } = this;
+    for (let t = 0; t < roots.length; t++) {
+      let i = roots[t];
+      let f = ints[4 * i + 2];
+      while (f >= 0) {
+        i = x[f] < thresholds[2 * i] ? i + 1 : ints[4 * i + 3];
+        f = ints[4 * i + 2];
+      }
+      leafOf[t] = ints[4 * i + 3];
+    }
+    return leafOf;
+  }
 }
 
 /**

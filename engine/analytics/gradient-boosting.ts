@@ -1,4 +1,4 @@
-import { addNode, binFeatures, leafOf, newTree, split, type BinnedFeatures, type SerializedTree } from './feature-bins.js';
+import { addNode, binFeatures, FlatTrees, newTree, split, type BinnedFeatures, type SerializedTree } from './feature-bins.js';
 
 /**
  * Gradient-boosted decision trees for multi-class classification, written
@@ -32,7 +32,11 @@ export interface SerializedGbm {
 }
 
 export class GradientBoostingClassifier {
-  private constructor(private readonly model: SerializedGbm) {}
+  private readonly flat: FlatTrees;
+
+  private constructor(private readonly model: SerializedGbm) {
+    this.flat = new FlatTrees(model.trees);
+  }
 
   static train(X: ArrayLike<number>[], y: ArrayLike<number>, classes: number, options: Partial<GbmOptions> = {}): GradientBoostingClassifier {
     const o = { ...DEFAULT_GBM, ...options };
@@ -65,7 +69,8 @@ export class GradientBoostingClassifier {
         }
         const tree = grower.grow(g, h);
         trees.push(tree);
-        for (let i = 0; i < n; i++) F[i * classes + k] += o.learningRate * tree.value[leafOf(tree, X[i])];
+        const flat = new FlatTrees([tree]);
+        for (let i = 0; i < n; i++) F[i * classes + k] += o.learningRate * flat.values[flat.leaves(X[i])[0]];
       }
     }
     return new GradientBoostingClassifier({ classes, learningRate: o.learningRate, prior, trees });
@@ -82,9 +87,12 @@ export class GradientBoostingClassifier {
 
   /** Class probabilities of one sample into `out` (length = classes). Allocation-free. */
   predictProba(x: ArrayLike<number>, out: Float64Array): Float64Array {
-    const { classes, trees, learningRate, prior } = this.model;
+    const { classes, learningRate, prior } = this.model;
+    const flat = this.flat;
+    const values = flat.values;
+    const leaves = flat.leaves(x);
     for (let k = 0; k < classes; k++) out[k] = prior[k];
-    for (let t = 0; t < trees.length; t++) out[t % classes] += learningRate * trees[t].value[leafOf(trees[t], x)];
+    for (let t = 0; t < flat.count; t++) out[t % classes] += learningRate * values[leaves[t]];
     let max = -Infinity;
     for (let k = 0; k < classes; k++) if (out[k] > max) max = out[k];
     let s = 0;

@@ -1,5 +1,5 @@
 import { Random } from '../random.js';
-import { addNode, binFeatures, leafOf, newTree, split, type BinnedFeatures, type SerializedTree } from './feature-bins.js';
+import { addNode, binFeatures, FlatTrees, newTree, split, type BinnedFeatures, type SerializedTree } from './feature-bins.js';
 
 /**
  * Random forest classifier on binned features (histogram splits), like
@@ -29,7 +29,11 @@ export interface SerializedForest {
 }
 
 export class RandomForest {
-  private constructor(private readonly model: SerializedForest) {}
+  private readonly flat: FlatTrees;
+
+  private constructor(private readonly model: SerializedForest) {
+    this.flat = new FlatTrees(model.trees);
+  }
 
   static train(X: ArrayLike<number>[], y: ArrayLike<number>, classes: number, options: Partial<ForestOptions> = {}): RandomForest {
     const o = { ...DEFAULT_FOREST, ...options };
@@ -53,14 +57,17 @@ export class RandomForest {
 
   /** Mean leaf class distribution over the trees, into `out`. Allocation-free. */
   predictProba(x: ArrayLike<number>, out: Float64Array): Float64Array {
-    const { classes, trees } = this.model;
+    const { classes } = this.model;
+    const flat = this.flat;
+    const values = flat.values;
+    const trees = flat.count;
+    const leaves = flat.leaves(x);
     out.fill(0, 0, classes);
-    for (let t = 0; t < trees.length; t++) {
-      const tree = trees[t];
-      const leaf = leafOf(tree, x) * classes;
-      for (let k = 0; k < classes; k++) out[k] += tree.value[leaf + k];
+    for (let t = 0; t < trees; t++) {
+      const leaf = leaves[t];
+      for (let k = 0; k < classes; k++) out[k] += values[leaf + k];
     }
-    for (let k = 0; k < classes; k++) out[k] /= trees.length;
+    for (let k = 0; k < classes; k++) out[k] /= trees;
     return out;
   }
 }
