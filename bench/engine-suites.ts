@@ -94,7 +94,7 @@ async function measureLatency(engine: RunningEngine, rate: number, warmup: numbe
   const ids = engine.plan.config.strategies.map((x) => x.id ?? x.name);
   const probe = ids.length === 1 && ids[0] === 'latency-probe';
   // with several strategies, each one's tick-to-signal too: whose signals make the tail
-  const keys = ['tick_to_signal', ...ids.flatMap((id) => [...(probe ? [] : [`tick_to_signal:${id}`]), `ingest_to_strategy:${id}`, `strategy_compute:${id}`])];
+  const keys = ['tick_to_signal', ...ids.flatMap((id) => [...(probe ? [] : [`tick_to_signal:${id}`, `strategy_to_risk:${id}`]), `ingest_to_strategy:${id}`, `strategy_compute:${id}`])];
   const before = keys.map((k) => status.histogram(k).snapshot());
   const ticks0 = status.read('feed.simulator.ticks');
   const drops0 = dropped(engine);
@@ -105,7 +105,7 @@ async function measureLatency(engine: RunningEngine, rate: number, warmup: numbe
   const drops = dropped(engine) - drops0;
   const seconds = (performance.now() - t0) / 1000;
   const wait = engine.plan.config.rings.waitStrategy;
-  const names = ['tick-to-signal', ...ids.flatMap((id) => (probe ? ['ingest-to-strategy', 'strategy compute'] : [`tick-to-signal ${id}`, `ingest-to-strategy ${id}`, `strategy compute ${id}`]))];
+  const names = ['tick-to-signal', ...ids.flatMap((id) => (probe ? ['ingest-to-strategy', 'strategy compute'] : [`tick-to-signal ${id}`, `strategy-to-risk ${id}`, `ingest-to-strategy ${id}`, `strategy compute ${id}`]))];
   return keys.map((_, i) => {
     const h = windowHistogram(before[i], after[i]);
     const name = `${names[i]}${probe || i > 0 ? '' : ` (${ids.join(' + ')})`} @ ${rate / 1000}k/s`;

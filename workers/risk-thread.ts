@@ -31,6 +31,7 @@ const wait = createWaitStrategy(plan.config.rings.waitStrategy as WaitStrategyNa
 const strategyToRisk = status.histogram('strategy_to_risk');
 const tickToSignal = status.histogram('tick_to_signal');
 const tickToSignalOf = plan.config.strategies.map((s) => status.histogram(`tick_to_signal:${s.id ?? s.name}`));
+const strategyToRiskOf = plan.config.strategies.map((s) => status.histogram(`strategy_to_risk:${s.id ?? s.name}`));
 const sSignals = status.slot('risk.signals');
 const sTicks = status.slot('risk.ticks');
 /** Last trade price per instrument id. */
@@ -249,6 +250,7 @@ const now = deterministic ? () => eventNowMs : () => clock.toEpochMs(clock.now()
 function onSignalRecord(nowMs: number, t: number): void {
   if (signal.side === SignalSide.State) return onState(signal);
   strategyToRisk.record(t - signal.signalTs);
+  strategyToRiskOf[signal.strategyId - 1].record(t - signal.signalTs);
   tickToSignal.record(t - signal.tickRecvTs);
   tickToSignalOf[signal.strategyId - 1].record(t - signal.tickRecvTs);
   orchestrator.onSignal(signal, nowMs, decide);

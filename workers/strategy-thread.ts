@@ -61,6 +61,19 @@ const tick = emptyTick();
 const state = emptySignal();
 const ready = () => reader.available() > 0;
 
+/**
+ * Makes what this thread wrote visible to the risk thread, with the progress it covers. processedTs before
+ * the records: the risk thread that sees a signal sees it too, and closes the signal's window at once rather
+ * than on its next wake; committedTs after them: what a deterministic risk thread waits for (every signal of
+ * the ticks up to recvTs is on the ring).
+ */
+function publishUpTo(recvTs: number): void {
+  status.set(sProcessed, recvTs);
+  writer.commit();
+  status.set(sCommitted, recvTs);
+  if (deterministic) writer.doorbell.ring(); // it waits on this thread's progress, not only on signals
+}
+
 function consume(): void {
   let n = reader.available();
   if (n > MAX_BATCH) n = MAX_BATCH;
@@ -91,17 +104,14 @@ function consume(): void {
         signal.signalTs = t1;
         if (writer.claim(1) === 1) encodeSignal(writer, writer.slot(0), signal);
         signals++;
+        // a signal goes out now, not after the rest of the batch: signals are rare, and the ticks after it in
+        // the batch may be costly ones (a regime detector's bar closes on every instrument at once)
+        publishUpTo(tick.recvTs);
       }
     }
   } finally {
     reader.release(done);
-    // processedTs before the signals are published: the risk thread that sees
-    // them sees it too, and closes their window at once rather than on its next wake
-    if (done > 0) status.set(sProcessed, tick.recvTs);
-    writer.commit();
-    // and after them: what a deterministic risk thread waits for (every signal of these ticks is on the ring)
-    if (done > 0) status.set(sCommitted, tick.recvTs);
-    if (deterministic) writer.doorbell.ring(); // it waits on this thread's progress, not only on signals
+    if (done > 0) publishUpTo(tick.recvTs);
     status.add(sTicks, done);
     status.add(sSignals, signals);
     status.set(sGaps, reader.gaps());

@@ -113,10 +113,11 @@ export enum ProviderStatus {
 }
 
 /**
- * Hop-latency histograms. Per strategy: written by that strategy's thread, except tick-to-signal, which the risk
- * thread writes per strategy (whose signals make a tail) beside its total; the others by the risk thread.
+ * Hop-latency histograms. Per strategy: written by that strategy's thread, except tick-to-signal and strategy-to-risk,
+ * which the risk thread writes per strategy (whose signals make a tail, and on which side of the signal ring they
+ * wait) beside its totals; the others by the risk thread.
  */
-export const STRATEGY_HISTOGRAMS = ['ingest_to_strategy', 'strategy_compute', 'tick_to_signal'] as const;
+export const STRATEGY_HISTOGRAMS = ['ingest_to_strategy', 'strategy_compute', 'tick_to_signal', 'strategy_to_risk'] as const;
 export const RISK_HISTOGRAMS = ['strategy_to_risk', 'tick_to_signal', 'signal_to_order', 'tick_to_order'] as const;
 
 export interface StatusLayoutSpec {

@@ -72,6 +72,8 @@ describe('engine process', () => {
     // in all, and per strategy
     expect(await e.metric('tickring_hop_latency_seconds_count', { hop: 'tick_to_signal', strategy: 'all' })).toBe(10);
     expect(await e.metric('tickring_hop_latency_seconds_count', { hop: 'tick_to_signal', strategy: 'latency-probe' })).toBe(10);
+    expect(await e.metric('tickring_hop_latency_seconds_count', { hop: 'strategy_to_risk', strategy: 'all' })).toBe(10);
+    expect(await e.metric('tickring_hop_latency_seconds_count', { hop: 'strategy_to_risk', strategy: 'latency-probe' })).toBe(10);
     expect(errors).toEqual([]);
     ws.close();
   });
