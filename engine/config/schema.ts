@@ -340,12 +340,12 @@ export const configSchema = z
      * Real-time scheduling (Linux SCHED_FIFO) of the threads a tick crosses: ingest, strategies, risk. On a
      * machine with as few cores as hot threads, the normal scheduler lets a woken thread wait for a core for up
      * to milliseconds; a real-time thread takes it at once. Needs CAP_SYS_NICE or an RLIMIT_RTPRIO of at least
-     * `priority` + 2; refused, the thread logs why and runs on the normal scheduler. Off by default.
+     * `priority` + 1; refused, the thread logs why and runs on the normal scheduler. Off by default.
      */
     scheduling: z
       .object({
         realtime: z.boolean().default(false),
-        /** The ingest thread's real-time priority (1-97); each strategy runs one above it, the risk thread two. */
+        /** The real-time priority (1-97) of each strategy and of the risk thread; ingest, their producer, runs one above. */
         priority: z.number().int().min(1).max(97).default(10),
       })
       .strict()

@@ -22,15 +22,15 @@ function tasks(pid: number): { policy: number; rtPriority: number }[] {
 const startEngine = enginesPerTest();
 
 describe('scheduling.realtime', () => {
-  it('puts ingest, the strategy and risk on SCHED_FIFO, each above the one that feeds it; the rest stay on the normal scheduler', async () => {
+  it('puts ingest, the strategy and risk on SCHED_FIFO, ingest above its consumers; the rest stay on the normal scheduler', async () => {
     const e = await startEngine({ scheduling: { realtime: true, priority: 20 }, strategies: [{ name: 'latency-probe', params: { every: 10 } }] });
     await e.waitFor('ready', async () => (await e.get('/health/ready')).status === 200);
     await e.waitFor('signals at the risk thread', async () => (await e.metric('tickring_risk_signals_total')) >= 5);
     const priority = (thread: string) => e.metric('tickring_thread_realtime_priority', { thread });
     const fifo = tasks(e.child.pid!).filter((t) => t.policy === 1);
     if (realtimePermitted()) {
-      expect([await priority('ingest'), await priority('strategy:latency-probe'), await priority('risk')]).toEqual([20, 21, 22]);
-      expect(fifo.map((t) => t.rtPriority).sort()).toEqual([20, 21, 22]);
+      expect([await priority('ingest'), await priority('strategy:latency-probe'), await priority('risk')]).toEqual([21, 20, 20]);
+      expect(fifo.map((t) => t.rtPriority).sort()).toEqual([20, 20, 21]);
     } else {
       // refused: said once per thread, and every thread runs on
       expect(e.logs.filter((l) => /real-time scheduling refused/.test(l.msg)).map((l) => l.thread).sort()).toEqual(['ingest', 'risk', 'strategy:latency-probe']);

@@ -5,9 +5,9 @@ import { realtimePriority } from '../../workers/thread-priority.js';
 import { compiled } from '../helpers/compiled.js';
 
 describe('thread scheduling', () => {
-  it('real-time priorities rise along the path of a tick, and only there', () => {
+  it('real-time priorities: the producer of ticks above its consumers, only along the path of a tick', () => {
     const on = loadConfig({ TICKRING_REALTIME: 'true' });
-    expect(['ingest', 'strategy:volume-scalper', 'strategy:regime-detector', 'risk', 'store', 'http'].map((t) => realtimePriority(on, t))).toEqual([10, 11, 11, 12, null, null]);
+    expect(['ingest', 'strategy:volume-scalper', 'strategy:regime-detector', 'risk', 'store', 'http'].map((t) => realtimePriority(on, t))).toEqual([11, 10, 10, 10, null, null]);
     expect(realtimePriority(loadConfig({}), 'risk')).toBeNull();
     // a deterministic replay runs every thread flat out: never real-time
     expect(realtimePriority({ ...on, deterministic: true }, 'risk')).toBeNull();
