@@ -171,13 +171,13 @@ export function renderMetrics(view: EngineView): string {
   }
   out.push(restarts, tUp, age);
   const pauseFamilies = [
-    ['tickring_thread_gc_pause_max_seconds', 'gauge', 'Longest garbage-collection pause of each thread (perf_hooks).', 'gcPauseMaxMs', 1e-3],
-    ['tickring_thread_gc_pauses_over_10ms_total', 'counter', 'Garbage-collection pauses over 10 ms.', 'gcPausesOver10ms', 1],
+    ['tickring_thread_gc_pause_max_seconds', 'gauge', 'Longest garbage-collection pause of each thread (perf_hooks, watched 10 s of every minute; the stall measure includes every pause).', 'gcPauseMaxMs', 1e-3],
+    ['tickring_thread_gc_pauses_over_10ms_total', 'counter', 'Garbage-collection pauses over 10 ms (watched 10 s of every minute).', 'gcPausesOver10ms', 1],
     ['tickring_thread_stall_max_seconds', 'gauge', 'Longest time a consumer thread was away from its rings (one batch, or an event-loop turn).', 'stallMaxMs', 1e-3],
     ['tickring_thread_stalls_over_10ms_total', 'counter', 'Consumer-loop stalls over 10 ms.', 'stallsOver10ms', 1],
     ['tickring_thread_heap_used_bytes', 'gauge', 'Objects in the thread\'s V8 heap, garbage not yet collected included (sampled once a second).', 'heapUsedBytes', 1],
     ['tickring_thread_heap_total_bytes', 'gauge', 'Memory committed to the thread\'s V8 heap: its share of the resident set.', 'heapTotalBytes', 1],
-    ['tickring_thread_heap_live_bytes', 'gauge', 'Heap in use just after the thread\'s last full garbage collection (0 before the first): growth here is a leak.', 'heapLiveBytes', 1],
+    ['tickring_thread_heap_live_bytes', 'gauge', 'Heap in use just after the thread\'s last full garbage collection seen (watched 10 s of every minute; 0 before the first): growth here is a leak.', 'heapLiveBytes', 1],
     ['tickring_thread_realtime_priority', 'gauge', 'SCHED_FIFO priority of the thread under scheduling.realtime (0: the normal scheduler).', 'realtimePriority', 1],
     ['tickring_thread_external_bytes', 'gauge', 'ArrayBuffers and Buffers the thread\'s heap holds (shared memory counts in each thread that maps it).', 'externalBytes', 1],
   ] as const;

@@ -94,7 +94,7 @@ export function threadKit(): ThreadKit {
     if (ms > PAUSE_MS) status.add(s.over, 1);
   };
   const liveSlot = status.slot(`thread.${data.thread}.heapLiveBytes`);
-  watchCollections((ms) => pause(gcSlots, ms), (bytes) => status.set(liveSlot, bytes));
+  watchCollections((ms) => pause(gcSlots, ms), (bytes) => status.set(liveSlot, bytes)); // for the life of the thread
   // this thread's heap, once a second (a few microseconds; never per tick)
   const heapSlots = ['heapUsedBytes', 'heapTotalBytes', 'externalBytes'].map((f) => status.slot(`thread.${data.thread}.${f}`));
   const sampleHeap = () => {

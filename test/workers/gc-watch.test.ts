@@ -38,8 +38,33 @@ describe('watchCollections', () => {
       expect(live.length).toBeLessThan(kinds.length); // the young-generation collections said nothing of what lives
       expect(pauses.every((ms) => ms >= 0 && ms < 5000)).toBe(true);
     } finally {
-      observer.disconnect();
+      observer.stop();
       reference.disconnect();
     }
+  });
+
+  it('watches in windows (onMs of every everyMs): collections between them are not reported, the next window reports again', async () => {
+    const pauses: number[] = [];
+    const watch = watchCollections((ms) => pauses.push(ms), () => {}, { onMs: 300, everyMs: 900 });
+    const at = performance.now();
+    const until = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, at + ms - performance.now())));
+    try {
+      gc({ type: 'minor' });
+      await until(100);
+      const first = pauses.length;
+      expect(first).toBeGreaterThanOrEqual(1);
+      await until(450); // window closed at 300
+      const closed = pauses.length;
+      for (let i = 0; i < 5; i++) gc({ type: 'minor' });
+      await until(700);
+      expect(pauses.length).toBe(closed);
+      await until(1000); // reopened at 900
+      gc({ type: 'minor' });
+      await until(1100);
+      expect(pauses.length).toBeGreaterThan(closed);
+    } finally {
+      watch.stop();
+    }
+    expect(() => watchCollections(() => {}, () => {}, { onMs: 0, everyMs: 10 })).toThrow(/onMs/);
   });
 });
