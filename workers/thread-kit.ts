@@ -67,6 +67,8 @@ export interface ThreadKit {
   clock: Clock;
   status: StatusRegion;
   log: Logger;
+  /** Whether this thread runs on SCHED_FIFO (scheduling.realtime, granted). */
+  realtime: boolean;
   /** Writes this thread's heartbeat. */
   beat(): void;
   /** Reports a time the thread's consumer loop was away from its rings (ms). */
@@ -111,6 +113,7 @@ export function threadKit(): ThreadKit {
     clock,
     status,
     log,
+    realtime: false,
     beat: () => status.set(heartbeat, clock.now()),
     stall: (ms) => pause(stallSlots, ms),
     onControl: (handler) => port.on('message', handler),
@@ -120,6 +123,7 @@ export function threadKit(): ThreadKit {
   if (rt !== null) {
     const refused = realtimeThisThread(rt);
     status.set(status.slot(`thread.${data.thread}.realtimePriority`), refused ? 0 : rt);
+    kit.realtime = !refused;
     if (refused) log.warn({ priority: rt, reason: refused }, 'real-time scheduling refused: this thread runs on the normal scheduler (grant CAP_SYS_NICE or an rtprio limit)');
     else log.info({ priority: rt }, 'real-time scheduling (SCHED_FIFO)');
   }
