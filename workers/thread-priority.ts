@@ -49,8 +49,8 @@ export function realtimeThisThread(priority: number): string | null {
  * reaches every ring before a consumer it wakes can take the core from it, and its ~1 ms pumps stay short. The
  * consumers (each strategy, and risk, which reads the strategies' signals and the ticks) share one priority:
  * none preempts another mid-batch. Measured on the 2-core machine against the first layout (each stage one above
- * the stage that feeds it): ingest-to-strategy p50 ~180 -> ~80 us, signal-to-order p99 ~440 -> ~190 us, the
- * volume scalper's tick-to-signal p99 ~850 -> ~330 us. Never in a deterministic replay, which runs every thread
+ * the stage that feeds it): ingest-to-strategy p50 ~180 -> ~80 us, the volume scalper's tick-to-signal p99
+ * ~850 -> ~330 us (scratch runs); signal-to-order showed no gain in full bench runs. Never in a deterministic replay, which runs every thread
  * flat out and would leave the others 5% of the machine.
  */
 export function realtimePriority(config: Pick<Config, 'scheduling' | 'deterministic'>, thread: string): number | null {

@@ -89,8 +89,8 @@ export class FlatTrees {
   /** Leaf outputs, `width` each. */
   readonly values: Float64Array;
   private readonly roots: Int32Array;
-  /** The leaf each tree gave the last sample (see `leaves`). */
-  readonly leafOf: Int32Array;
+  /** The leaf each tree gave the last sample (what `leaves` returns). */
+  private readonly leafOf: Int32Array;
 
   constructor(trees: readonly SerializedTree[]) {
     const nodes = trees.reduce((n, t) => n + t.feature.length, 0);
