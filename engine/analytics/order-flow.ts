@@ -8,6 +8,12 @@ import { PriceLadder } from './price-ladder.js';
  */
 
 // ------------------------------------------------------------- volume profile
+const enum VaPhase {
+  Idle,
+  Scan,
+  Expand,
+}
+
 export interface ValueArea {
   poc: number;
   vah: number;
@@ -42,6 +48,7 @@ export class VolumeProfile {
   }
 
   add(price: number, qty: number, side: number): void {
+    if (!(qty > 0)) return; // only volume makes a level: a zero or NaN quantity would count as a trade on it
     const i = this.ladder.add(price, qty, side);
     if (i < 0) return;
     this.totalVolume += qty;
@@ -65,55 +72,135 @@ export class VolumeProfile {
     return this.windowTrades > 0 ? this.windowCount : this.allTrades;
   }
 
-  /** Point of control and value area holding `share` of the volume; NaNs when empty. */
+  /** Point of control and value area holding `share` of the volume, computed now; NaNs when empty. */
   valueArea(share = 0.7, out: ValueArea = { poc: NaN, vah: NaN, val: NaN, coverage: 0 }): ValueArea {
+    this.beginValueArea(share);
+    this.advanceValueArea(Infinity, out);
+    return out;
+  }
+
+  // The value-area computation, resumable: its work grows with the traded range (hundreds of
+  // levels when price runs), so a hot path does it a bounded number of levels at a time
+  private vaPhase = VaPhase.Idle;
+  private vaMoves = 0;
+  private vaLo = 0;
+  private vaHi = -1;
+  private vaMid = 0;
+  private vaI = 0;
+  private vaTotal = 0;
+  private vaBest = -1;
+  private vaPoc = 0;
+  private vaShare = 0.7;
+  private vaUp = 0;
+  private vaDown = 0;
+  private vaInside = 0;
+
+  /** Starts computing the value area of the profile as it is now; `advanceValueArea` carries it out. */
+  beginValueArea(share = 0.7): void {
     const { ladder } = this;
+    this.vaShare = share;
+    this.vaMoves = ladder.moves;
+    this.vaLo = ladder.lo;
+    this.vaHi = ladder.hi;
+    this.vaMid = (ladder.lo + ladder.hi) / 2;
+    this.vaI = ladder.lo;
+    this.vaTotal = 0;
+    this.vaBest = -1;
+    this.vaPoc = ladder.lo;
+    this.vaPhase = VaPhase.Scan;
+  }
+
+  /** True while a computation begun by `beginValueArea` has work left. */
+  get valueAreaPending(): boolean {
+    return this.vaPhase !== VaPhase.Idle;
+  }
+
+  /**
+   * Does up to about `budget` levels of the pending computation; when it finishes, writes `out` and
+   * returns true. Trades added meanwhile count where the computation has not read yet (the result is
+   * of the profile some time between begin and finish); if the ladder moves its levels, it restarts.
+   */
+  advanceValueArea(budget: number, out: ValueArea): boolean {
+    if (this.vaPhase === VaPhase.Idle) return false;
+    const { ladder } = this;
+    if (ladder.moves !== this.vaMoves) this.beginValueArea(this.vaShare);
     const v = ladder.total;
-    let lo = ladder.lo;
-    let hi = ladder.hi;
-    while (lo <= hi && v[lo] <= 1e-12) lo++;
-    while (hi >= lo && v[hi] <= 1e-12) hi--;
+    const lo = this.vaLo;
+    const hi = this.vaHi;
     if (lo > hi) {
       out.poc = out.vah = out.val = NaN;
       out.coverage = 0;
-      return out;
+      this.vaPhase = VaPhase.Idle;
+      return true;
     }
-    let total = 0;
-    let poc = lo;
-    const mid = (lo + hi) / 2;
-    for (let i = lo; i <= hi; i++) {
-      total += v[i];
-      if (v[i] > v[poc] || (v[i] === v[poc] && Math.abs(i - mid) < Math.abs(poc - mid))) poc = i;
-    }
-    let up = poc;
-    let down = poc;
-    let inside = v[poc];
-    while (inside < share * total && (up < hi || down > lo)) {
-      const above = (up + 1 <= hi ? v[up + 1] : 0) + (up + 2 <= hi ? v[up + 2] : 0);
-      const below = (down - 1 >= lo ? v[down - 1] : 0) + (down - 2 >= lo ? v[down - 2] : 0);
-      const canUp = up < hi;
-      const canDown = down > lo;
-      if (canUp && (!canDown || above >= below)) {
-        const step = Math.min(2, hi - up);
-        for (let s = 1; s <= step; s++) inside += v[up + s];
-        up += step;
-      } else {
-        const step = Math.min(2, down - lo);
-        for (let s = 1; s <= step; s++) inside += v[down - s];
-        down -= step;
+    let left = budget;
+    if (this.vaPhase === VaPhase.Scan) {
+      // the level with most volume; ties go to the level nearest the middle of the range
+      const mid = this.vaMid;
+      const end = Math.min(hi, this.vaI + left - 1);
+      let total = this.vaTotal;
+      let best = this.vaBest;
+      let poc = this.vaPoc;
+      for (let i = this.vaI; i <= end; i++) {
+        const x = v[i];
+        total += x;
+        if (x > best || (x === best && Math.abs(i - mid) < Math.abs(poc - mid))) {
+          best = x;
+          poc = i;
+        }
       }
+      left -= end - this.vaI + 1;
+      this.vaI = end + 1;
+      this.vaTotal = total;
+      this.vaBest = best;
+      this.vaPoc = poc;
+      if (this.vaI <= hi) return false;
+      this.vaPhase = VaPhase.Expand;
+      this.vaUp = this.vaDown = poc;
+      this.vaInside = best;
     }
-    out.poc = ladder.priceAt(poc);
+    // add whichever pair of levels, the two above or the two below the area, holds more volume
+    const want = this.vaShare * this.vaTotal;
+    let up = this.vaUp;
+    let down = this.vaDown;
+    let inside = this.vaInside;
+    let done = false;
+    for (;;) {
+      const upRoom = hi - up;
+      const downRoom = down - lo;
+      if (inside >= want || (upRoom === 0 && downRoom === 0)) {
+        done = true;
+        break;
+      }
+      if (left <= 0) break;
+      const above = upRoom >= 2 ? v[up + 1] + v[up + 2] : upRoom === 1 ? v[up + 1] : 0;
+      const below = downRoom >= 2 ? v[down - 1] + v[down - 2] : downRoom === 1 ? v[down - 1] : 0;
+      if (upRoom > 0 && (downRoom === 0 || above >= below)) {
+        inside += above;
+        up += upRoom >= 2 ? 2 : 1;
+      } else {
+        inside += below;
+        down -= downRoom >= 2 ? 2 : 1;
+      }
+      left -= 2;
+    }
+    this.vaUp = up;
+    this.vaDown = down;
+    this.vaInside = inside;
+    if (!done) return false;
+    out.poc = ladder.priceAt(this.vaPoc);
     out.vah = ladder.priceAt(up);
     out.val = ladder.priceAt(down);
-    out.coverage = inside / total;
-    return out;
+    out.coverage = Math.min(1, inside / this.vaTotal);
+    this.vaPhase = VaPhase.Idle;
+    return true;
   }
 
   reset(): void {
     this.ladder.clear();
     this.windowHead = this.windowCount = this.allTrades = 0;
     this.totalVolume = 0;
+    this.vaPhase = VaPhase.Idle;
   }
 }
 

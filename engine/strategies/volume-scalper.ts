@@ -37,6 +37,9 @@ export const VS_REASON = {
   BOOK_ASK_HEAVY: 1 << 11,
 } as const;
 
+/** Levels of value-area work a trade does (~1-2 ns a level). */
+const VA_LEVELS_PER_TRADE = 128;
+
 const params = z
   .object({
     /** Whale threshold in USD notional (converted for INR instruments). */
@@ -153,10 +156,15 @@ export class VolumeScalper implements Strategy {
     }
     f.footprint.add(t.price, t.qty, t.side);
 
-    // the POC and value area, refreshed every 16 trades (a scan over the traded range), before this trade moves them
+    // the POC and value area: a fresh computation every 16 trades, done VA_LEVELS_PER_TRADE levels a
+    // trade (the traded range can be hundreds of levels; a whole scan on one tick was the tail of its cost)
     const prevPrice = f.lastPrice;
     f.lastPrice = t.price;
-    if (f.profile.trades >= 100 && (f.trades & 15) === 0) f.profile.valueArea(0.7, f.area);
+    if (f.profile.valueAreaPending) f.profile.advanceValueArea(VA_LEVELS_PER_TRADE, f.area);
+    else if (f.profile.trades >= 100 && (f.trades & 15) === 0) {
+      f.profile.beginValueArea(0.7);
+      f.profile.advanceValueArea(VA_LEVELS_PER_TRADE, f.area);
+    }
     f.profile.add(t.price, t.qty, t.side);
     const area = f.area;
     if (area.poc !== area.poc || prevPrice !== prevPrice || nowMs - f.lastSignalMs < p.cooldownMs) return null;

@@ -20,6 +20,86 @@ describe('volume profile', () => {
     expect(p.valueArea()).toMatchObject({ poc: 10.5, val: 10.5, vah: 11.5 });
   });
 
+  // the value area straight from its definition, over a price -> volume map (no ladder, no resumable state)
+  function referenceValueArea(volumeAt: Map<number, number>, tick: number, share: number) {
+    const levels = [...volumeAt.keys()].map((p) => Math.round(p / tick)).sort((a, b) => a - b);
+    const first = levels[0];
+    const vol: number[] = [];
+    for (let l = first; l <= levels[levels.length - 1]; l++) vol.push(volumeAt.get(l * tick) ?? 0);
+    const total = vol.reduce((a, b) => a + b, 0);
+    const mid = (vol.length - 1) / 2;
+    let poc = 0;
+    vol.forEach((x, i) => {
+      if (x > vol[poc] || (x === vol[poc] && Math.abs(i - mid) < Math.abs(poc - mid))) poc = i;
+    });
+    let [down, up, inside] = [poc, poc, vol[poc]];
+    while (inside < share * total && (up < vol.length - 1 || down > 0)) {
+      const above = vol.slice(up + 1, up + 3);
+      const below = vol.slice(Math.max(0, down - 2), down);
+      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+      if (above.length > 0 && (below.length === 0 || sum(above) >= sum(below))) [up, inside] = [up + above.length, inside + sum(above)];
+      else [down, inside] = [down - below.length, inside + sum(below)];
+    }
+    return { poc: (first + poc) * tick, val: (first + down) * tick, vah: (first + up) * tick, coverage: inside / total };
+  }
+
+  it('random profiles give the value area of its definition, computed at once or a few levels at a time', () => {
+    let seed = 3;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let trial = 0; trial < 300; trial++) {
+      const tick = 0.25;
+      const p = new VolumeProfile(tick);
+      const volumeAt = new Map<number, number>();
+      const width = 1 + Math.floor(rand() * 300);
+      for (let k = 0; k < 1 + rand() * 2000; k++) {
+        const price = (4000 + Math.floor(rand() * rand() * width)) * tick; // skewed, with gaps and ties (integer quantities)
+        const qty = 1 + Math.floor(rand() * 5);
+        p.add(price, qty, rand() < 0.5 ? BUY : SELL);
+        volumeAt.set(price, (volumeAt.get(price) ?? 0) + qty);
+      }
+      const want = referenceValueArea(volumeAt, tick, 0.7);
+      const atOnce = p.valueArea();
+      expect({ ...atOnce, coverage: 0 }).toEqual({ ...want, coverage: 0 });
+      expect(atOnce.coverage).toBeCloseTo(want.coverage, 12);
+      // the same, a few levels a step: nothing is written until it finishes
+      const budget = 1 + Math.floor(rand() * 20);
+      const out = { poc: -1, vah: -1, val: -1, coverage: -1 };
+      p.beginValueArea(0.7);
+      let steps = 0;
+      while (!p.advanceValueArea(budget, out)) {
+        expect(out.poc).toBe(-1);
+        steps++;
+      }
+      expect(p.valueAreaPending).toBe(false);
+      expect(out).toEqual(atOnce);
+      // the work was spread: at least (scanned levels) / budget steps
+      expect(steps + 1).toBeGreaterThanOrEqual(Math.ceil((p.ladder.hi - p.ladder.lo + 1) / budget));
+    }
+  });
+
+  it('a resumable computation restarts when the ladder moves its levels under it', () => {
+    const p = new VolumeProfile(1, 0, 16);
+    for (const [price, vol] of [[100, 5], [101, 9], [102, 3], [103, 7]]) p.add(price, vol, BUY);
+    const out = { poc: NaN, vah: NaN, val: NaN, coverage: 0 };
+    p.beginValueArea(0.7);
+    expect(p.advanceValueArea(2, out)).toBe(false); // half the scan done, at the old indexes
+    p.add(114, 20, BUY); // outside the 16-level ladder: it recentres
+    expect(p.ladder.moves).toBe(1);
+    while (!p.advanceValueArea(2, out));
+    // restarted over the moved ladder and the range as it then was: 100..114, the new level the POC
+    expect(out).toEqual(p.valueArea());
+    expect(out.poc).toBe(114);
+  });
+
+  it('an empty profile finishes at once with no value area', () => {
+    const p = new VolumeProfile(1);
+    const out = { poc: 1, vah: 1, val: 1, coverage: 1 };
+    p.beginValueArea();
+    expect(p.advanceValueArea(4, out)).toBe(true);
+    expect(out).toEqual({ poc: NaN, vah: NaN, val: NaN, coverage: 0 });
+    expect(p.advanceValueArea(4, out)).toBe(false); // nothing pending
+  });
+
   it('a rolling window forgets old trades, even after the ladder recentres', () => {
     const p = new VolumeProfile(1, 3, 8);
     p.add(100, 50, BUY);
@@ -42,6 +122,49 @@ describe('volume profile', () => {
     expect(l.bid[l.index(110)]).toBe(2);
     expect(l.ask[l.index(95)]).toBe(3);
     expect(l.add(200, 1, BUY)).toBe(-1); // a range wider than the ladder is refused
+  });
+
+  it('a rolling profile spans only the trades in its window, so a long random walk never outgrows its ladder', () => {
+    // 128 levels, a 200-trade window, and a drifting walk that covers thousands of levels: without the
+    // range shrinking as trades leave the window, the ladder would fill and start refusing trades
+    const window = 200;
+    const p = new VolumeProfile(0.5, window, 128);
+    const kept: [number, number][] = [];
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    let price = 1000;
+    let minSeen = price, maxSeen = price;
+    for (let k = 0; k < 20_000; k++) {
+      price += (rand() < 0.45 ? -0.5 : 0.5) * (rand() < 0.9 ? 1 : 3);
+      minSeen = Math.min(minSeen, price);
+      maxSeen = Math.max(maxSeen, price);
+      const qty = 0.001 + Math.round(rand() * 1000) / 997; // inexact binary fractions: evictions leave residue unless zeroed
+      p.add(price, qty, rand() < 0.5 ? BUY : SELL);
+      kept.push([price, qty]);
+      if (kept.length > window) kept.shift();
+      const prices = kept.map(([x]) => x);
+      const { ladder } = p;
+      expect(ladder.priceAt(ladder.lo)).toBe(Math.min(...prices));
+      expect(ladder.priceAt(ladder.hi)).toBe(Math.max(...prices));
+      if (k % 97 === 0) {
+        // every level's volume is the sum of the window's trades at it; emptied levels are exactly zero
+        for (let i = 0; i < ladder.capacity; i++) {
+          const want = kept.filter(([x]) => x === ladder.priceAt(i)).reduce((a, [, q]) => a + q, 0);
+          if (want === 0) expect(ladder.total[i]).toBe(0);
+          else expect(ladder.total[i]).toBeCloseTo(want, 9);
+        }
+      }
+    }
+    expect(maxSeen - minSeen).toBeGreaterThan(128 * 0.5 * 8); // the walk did go far beyond the ladder
+    expect(p.trades).toBe(window);
+  });
+
+  it('removing a trade that is not on the ladder is an error, not a silent negative level', () => {
+    const l = new PriceLadder(1, 16);
+    l.add(100, 1, BUY);
+    l.removeAt(l.index(100), 1, BUY);
+    expect(l.lo > l.hi).toBe(true);
+    expect(() => l.removeAt(l.index(100), 1, BUY)).toThrow(/no trade to remove/);
   });
 });
 
