@@ -37,7 +37,7 @@ export const VS_REASON = {
   BOOK_ASK_HEAVY: 1 << 11,
 } as const;
 
-/** Levels of value-area work a trade does (~1-2 ns a level). */
+/** Levels of value-area work a trade does (2-4 ns a level, measured: at most ~0.5 us a trade). */
 const VA_LEVELS_PER_TRADE = 128;
 
 const params = z
