@@ -92,12 +92,14 @@ export function renderMetrics(view: EngineView): string {
   const sTicks = new Family('tickring_strategy_ticks_total', 'counter', 'Ticks each strategy processed.');
   const sSignals = new Family('tickring_signals_total', 'counter', 'Signals each strategy emitted.');
   const sPaused = new Family('tickring_strategy_paused', 'gauge', '1 while the strategy is paused.');
+  const sIgnored = new Family('tickring_strategy_ignored_trades_total', 'counter', 'Trades a strategy could not take into its state (the volume scalper: a price beyond its volume profile\'s range).');
   for (const s of strategies) {
     sTicks.sample({ strategy: s }, status.read(`strategy.${s}.ticks`));
     sSignals.sample({ strategy: s }, status.read(`strategy.${s}.signals`));
     sPaused.sample({ strategy: s }, status.read(`strategy.${s}.paused`));
+    sIgnored.sample({ strategy: s }, status.read(`strategy.${s}.ignoredTrades`));
   }
-  out.push(sTicks, sSignals, sPaused);
+  out.push(sTicks, sSignals, sPaused, sIgnored);
   out.push(new Family('tickring_risk_signals_total', 'counter', 'Signals received by the risk thread.').sample({}, status.read('risk.signals')));
   const decisions = new Family('tickring_orchestrator_decisions_total', 'counter', 'What the orchestrator decided: intent, no_trade (LONG and SHORT together), vetoed (multi-timeframe), below_quality, exit.');
   for (const [label, key] of [['intent', 'intents'], ['no_trade', 'noTrade'], ['vetoed', 'vetoed'], ['below_quality', 'belowQuality'], ['exit', 'exits']]) {

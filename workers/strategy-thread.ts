@@ -55,6 +55,8 @@ const sGaps = status.slot(`strategy.${id}.gaps`);
 const sPaused = status.slot(`strategy.${id}.paused`);
 const sProcessed = status.slot(`strategy.${id}.processedTs`);
 const sCommitted = status.slot(`strategy.${id}.committedTs`);
+const sIgnored = status.slot(`strategy.${id}.ignoredTrades`);
+let ignoredLogged = false;
 
 let paused = false;
 const tick = emptyTick();
@@ -117,6 +119,14 @@ function consume(): void {
     status.add(sTicks, done);
     status.add(sSignals, signals);
     status.set(sGaps, reader.gaps());
+    if (strategy.ignoredTrades) {
+      const ignored = strategy.ignoredTrades();
+      status.set(sIgnored, ignored);
+      if (ignored > 0 && !ignoredLogged) {
+        ignoredLogged = true; // once: the counter says how many since
+        log.warn({ ignored }, 'the strategy could not take some trades into its state; tickring_strategy_ignored_trades_total counts them');
+      }
+    }
   }
 }
 

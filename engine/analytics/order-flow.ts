@@ -39,6 +39,8 @@ export class VolumeProfile {
   private windowCount = 0;
   private allTrades = 0;
   totalVolume = 0;
+  /** Trades left out because their price would stretch the profile beyond its ladder's capacity (counted, never silent). */
+  refused = 0;
 
   constructor(tickSize: number, readonly windowTrades = 0, capacity = 4096) {
     this.ladder = new PriceLadder(tickSize, capacity);
@@ -50,7 +52,10 @@ export class VolumeProfile {
   add(price: number, qty: number, side: number): void {
     if (!(qty > 0)) return; // only volume makes a level: a zero or NaN quantity would count as a trade on it
     const i = this.ladder.add(price, qty, side);
-    if (i < 0) return;
+    if (i < 0) {
+      this.refused++;
+      return;
+    }
     this.totalVolume += qty;
     this.allTrades++;
     const n = this.windowTrades;

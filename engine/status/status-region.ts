@@ -42,6 +42,7 @@ export const STRATEGY_FIELDS = [
   'ticks', 'signals', 'gaps', 'paused',
   'processedTs', // receive time of the last tick the strategy finished (once per batch): the orchestrator's window closes on it
   'committedTs', // the same, written after the batch's signals were committed: a deterministic risk thread waits for it
+  'ignoredTrades', // trades the strategy could not take into its state (Strategy.ignoredTrades)
 ] as const;
 /** Control API answers by class (the HTTP thread writes them). */
 export const API_FIELDS = ['ok', 'clientErrors', 'serverErrors'] as const;

@@ -27,6 +27,11 @@ export interface Strategy {
    * so risk sees it in order with the signals of the same ticks.
    */
   stateSignal?(instrumentId: number, out: Signal): void;
+  /**
+   * Trades the strategy could not take into its state, counted over its life (optional; the host reads it
+   * after each batch and publishes it, so no trade is left out silently). Must not allocate.
+   */
+  ignoredTrades?(): number;
 }
 
 /** Models a host provides to strategies. */

@@ -113,6 +113,8 @@ export class VolumeScalper implements Strategy {
   private readonly signal: Signal = emptySignal();
   private flows: (InstrumentFlow | undefined)[];
   private p: VolumeScalperParams;
+  /** Trades refused by the profiles that setParams discarded. */
+  private ignoredBefore = 0;
 
   constructor(p: VolumeScalperParams, private readonly ctx: StrategyContext) {
     this.p = p;
@@ -227,7 +229,15 @@ export class VolumeScalper implements Strategy {
 
   setParams(p: unknown): void {
     this.p = params.parse(p);
+    this.ignoredBefore = this.ignoredTrades();
     this.flows = new Array(this.ctx.instruments.length + 1); // windows and thresholds changed: start afresh
+  }
+
+  /** Trades its volume profiles left out (a price beyond a profile's ladder), over the strategy's life. */
+  ignoredTrades(): number {
+    let n = this.ignoredBefore;
+    for (let i = 0; i < this.flows.length; i++) n += this.flows[i]?.profile.refused ?? 0;
+    return n;
   }
 }
 

@@ -159,6 +159,17 @@ describe('volume profile', () => {
     expect(p.trades).toBe(window);
   });
 
+  it('a trade beyond the ladder\'s reach is left out of the profile and counted', () => {
+    const p = new VolumeProfile(1, 0, 16);
+    p.add(100, 2, BUY);
+    p.add(200, 5, SELL); // 100 levels away from a 16-level ladder holding 100
+    p.add(101, 1, SELL);
+    expect(p.refused).toBe(1);
+    expect(p.trades).toBe(2);
+    expect(p.totalVolume).toBe(3);
+    expect(p.ladder.index(200)).toBe(-1);
+  });
+
   it('removing a trade that is not on the ladder is an error, not a silent negative level', () => {
     const l = new PriceLadder(1, 16);
     l.add(100, 1, BUY);

@@ -109,6 +109,19 @@ describe('Institutional Volume Scalper', () => {
     expect(trades).toBeGreaterThan(50);
   });
 
+  it('a trade its volume profile cannot hold is counted, and the count outlives a parameter change', () => {
+    const s = scalper(); // 1-bp bins of 100: the 4,096-level ladder reaches about 41 either way
+    let ms = build(s);
+    expect(s.ignoredTrades!()).toBe(0);
+    s.onTick(trade(150, 1, Side.Buy, (ms += 100)));
+    expect(s.ignoredTrades!()).toBe(1);
+    s.setParams({ whaleUsd: 60_000 });
+    ms = build(s);
+    s.onTick(trade(50, 1, Side.Sell, (ms += 100)));
+    s.onTick(trade(100.01, 1, Side.Sell, (ms += 100)));
+    expect(s.ignoredTrades!()).toBe(2);
+  });
+
   it('parameters are validated, and a change takes effect', () => {
     expect(volumeScalper.params.safeParse({ whaleUsd: -1 }).success).toBe(false);
     expect(volumeScalper.params.safeParse({ nope: 1 }).success).toBe(false);
