@@ -27,30 +27,36 @@ export interface EngineProcess {
  * optional config file. Its data directory is a fresh temporary one. Storage:
  * `npm start` runs on its default (embedded PostgreSQL); otherwise, unless the
  * test brings its own DATABASE_URL, a throwaway database on the real server
- * (dropped when the engine stops).
+ * (dropped when the engine stops). 'node without CAP_SYS_NICE' runs it as a container that does not grant
+ * real-time scheduling would (util-linux setpriv execs the engine: same process).
  */
 export async function startEngineProcess(
   config: Record<string, unknown> = {},
   env: Record<string, string> = {},
-  how: 'node' | 'npm start' = 'node',
+  how: 'node' | 'node without CAP_SYS_NICE' | 'npm start' = 'node',
   command: string[] = ['start'],
 ): Promise<EngineProcess> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tickring-e2e-'));
   const file = path.join(dir, 'tickring.json');
   // Tests run the latency probe unless they say otherwise: it signals on every Nth tick, so they can count
   // signals; `npm start` keeps the engine's own default (the two desk strategies).
-  writeFileSync(file, JSON.stringify(how === 'node' && !('strategies' in config) ? { ...config, strategies: [{ name: 'latency-probe', params: {} }] } : config));
-  const db = how === 'node' && !env.DATABASE_URL ? await freshDatabase() : null;
+  const node = how !== 'npm start';
+  writeFileSync(file, JSON.stringify(node && !('strategies' in config) ? { ...config, strategies: [{ name: 'latency-probe', params: {} }] } : config));
+  const db = node && !env.DATABASE_URL ? await freshDatabase() : null;
   const storageEnv: Record<string, string> = { TICKRING_DATA_DIR: path.join(dir, 'var'), ...(db ? { DATABASE_URL: db.url } : {}) };
-  const [cmd, args] = how === 'node' ? [process.execPath, [compiled('workers/main.js'), ...command]] : ['npm', ['start', '--silent']];
+  const engine = [compiled('workers/main.js'), ...command];
+  const [cmd, args] =
+    how === 'node' ? [process.execPath, engine]
+    : how === 'npm start' ? ['npm', ['start', '--silent']]
+    : ['setpriv', ['--bounding-set', '-sys_nice', '--inh-caps', '-sys_nice', process.execPath, ...engine]];
   const child = spawn(cmd, args, {
     cwd: ROOT,
     env: { ...process.env, TICKRING_HTTP_PORT: '0', TICKRING_INGEST_PORT: '0', TICKRING_CONFIG: file, ...storageEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // npm runs the engine as its child: give them a process group to signal together
-    detached: how !== 'node',
+    detached: !node,
   });
-  const signal = (sig: NodeJS.Signals) => (how === 'node' ? child.kill(sig) : process.kill(-child.pid!, sig));
+  const signal = (sig: NodeJS.Signals) => (node ? child.kill(sig) : process.kill(-child.pid!, sig));
   const logs: Record<string, any>[] = [];
   const stderr: string[] = [];
   let buffered = '';
