@@ -1,10 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compiled, ROOT } from './compiled.js';
 import { freshDatabase } from './services.js';
+
+/** The node flags `npm start` gives the engine (package.json): the engine under test runs as it would. */
+export const NODE_FLAGS: string[] = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start as string)
+  .split(' ')
+  .filter((w) => w.startsWith('--'));
 
 export interface EngineProcess {
   child: ChildProcess;
@@ -44,7 +49,7 @@ export async function startEngineProcess(
   writeFileSync(file, JSON.stringify(node && !('strategies' in config) ? { ...config, strategies: [{ name: 'latency-probe', params: {} }] } : config));
   const db = node && !env.DATABASE_URL ? await freshDatabase() : null;
   const storageEnv: Record<string, string> = { TICKRING_DATA_DIR: path.join(dir, 'var'), ...(db ? { DATABASE_URL: db.url } : {}) };
-  const engine = [compiled('workers/main.js'), ...command];
+  const engine = [...NODE_FLAGS, compiled('workers/main.js'), ...command];
   const [cmd, args] =
     how === 'node' ? [process.execPath, engine]
     : how === 'npm start' ? ['npm', ['start', '--silent']]
