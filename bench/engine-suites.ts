@@ -15,9 +15,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * desk's two strategies on the scripted market, which makes them signal at a known rate (engine/feeds/scripted-market.ts:
  * the scalper twice a 250-trade cycle per instrument with its cooldown off, the detector on 50 ms bars at each shock).
  */
-async function engineAt(rate: number, desk = false, scheduling: Scheduling = 'auto'): Promise<RunningEngine> {
+async function engineAt(rate: number, desk = false, realtime = false): Promise<RunningEngine> {
   const config = benchConfig();
-  config.scheduling.realtime = scheduling;
+  config.scheduling.realtime = realtime;
   config.feeds.simulator.ticksPerSecond = rate;
   config.feeds.publishers.enabled = false;
   if (desk) {
@@ -55,18 +55,16 @@ function hopRow(name: string, h: hdr.Histogram, opsPerSec: number, note: string)
 }
 
 /**
- * The engine's two schedulings: its default (`scheduling.realtime: 'auto'`: SCHED_FIFO for ingest, strategies
- * and risk where the process may use it), and the normal scheduler (`false`), which is what the default falls
- * back to on a machine that does not grant it. Rows of the second end in [normal scheduler]; the note of each
- * default row says what the threads got.
+ * The engine's two schedulings: the normal one (the default), and `scheduling.realtime` (SCHED_FIFO for
+ * ingest, strategies and risk), the setting for a desk that has the privilege. Rows of the second end in
+ * [realtime]; where the machine refuses it, the note says so and the row measures the normal scheduler.
  */
-const SCHEDULINGS = ['auto', false] as const;
-type Scheduling = (typeof SCHEDULINGS)[number];
-const suffix = (scheduling: Scheduling) => (scheduling === false ? ' [normal scheduler]' : '');
+const SCHEDULINGS = [false, true] as const;
+const suffix = (realtime: boolean) => (realtime ? ' [realtime]' : '');
 function schedulingNote(engine: RunningEngine): string {
-  if (engine.plan.config.scheduling.realtime === false) return '';
-  const normal = ['ingest', 'risk'].filter((t) => engine.status.read(`thread.${t}.realtimePriority`) === 0);
-  return normal.length ? `; real-time not permitted here (${normal.join(', ')}): normal scheduler` : '; SCHED_FIFO';
+  if (!engine.plan.config.scheduling.realtime) return '';
+  const refused = ['ingest', 'risk'].filter((t) => engine.status.read(`thread.${t}.realtimePriority`) === 0);
+  return refused.length ? `; realtime REFUSED (${refused.join(', ')}): normal scheduler` : '; SCHED_FIFO';
 }
 
 /** Tick-to-signal latency through the real threads, simulated feed, latency probe, default wait strategy. */
@@ -74,13 +72,13 @@ export async function engineLatency(quick: boolean, progress: (s: string) => voi
   const warmup = quick ? 1000 : 3000;
   const window = quick ? 3000 : 15_000;
   const rows: BenchRow[] = [];
-  for (const scheduling of SCHEDULINGS) {
+  for (const realtime of SCHEDULINGS) {
     for (const desk of [false, true]) {
       for (const rate of [1_000, 10_000, 100_000]) {
-        progress(`engine tick-to-signal${desk ? ', desk strategies' : ''} @ ${rate / 1000}k ticks/s${suffix(scheduling)} (${(warmup + window) / 1000}s)`);
-        const engine = await engineAt(rate, desk, scheduling);
+        progress(`engine tick-to-signal${desk ? ', desk strategies' : ''} @ ${rate / 1000}k ticks/s${suffix(realtime)} (${(warmup + window) / 1000}s)`);
+        const engine = await engineAt(rate, desk, realtime);
         try {
-          rows.push(...(await measureLatency(engine, rate, warmup, window)).map((r) => ({ ...r, name: r.name + suffix(scheduling), note: r.note && r.note + schedulingNote(engine) })));
+          rows.push(...(await measureLatency(engine, rate, warmup, window)).map((r) => ({ ...r, name: r.name + suffix(realtime), note: r.note && r.note + schedulingNote(engine) })));
         } finally {
           await engine.stop();
         }
@@ -118,15 +116,15 @@ async function measureLatency(engine: RunningEngine, rate: number, warmup: numbe
 /** Signal to order sent, and tick to order sent, with the paper broker, at 10k ticks/s, under each scheduling. */
 export async function engineOrders(quick: boolean, progress: (s: string) => void): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  for (const scheduling of SCHEDULINGS) rows.push(...(await engineOrdersWith(scheduling, quick, progress)));
+  for (const realtime of SCHEDULINGS) rows.push(...(await engineOrdersWith(realtime, quick, progress)));
   return rows;
 }
 
-async function engineOrdersWith(scheduling: Scheduling, quick: boolean, progress: (s: string) => void): Promise<BenchRow[]> {
+async function engineOrdersWith(realtime: boolean, quick: boolean, progress: (s: string) => void): Promise<BenchRow[]> {
   const window = quick ? 3000 : 15_000;
-  progress(`engine signal-to-order with the paper broker @ 10k ticks/s${suffix(scheduling)} (${window / 1000 + 1}s)`);
+  progress(`engine signal-to-order with the paper broker @ 10k ticks/s${suffix(realtime)} (${window / 1000 + 1}s)`);
   const config = benchConfig();
-  config.scheduling.realtime = scheduling;
+  config.scheduling.realtime = realtime;
   config.feeds.simulator.ticksPerSecond = 10_000;
   config.feeds.publishers.enabled = false;
   // a tradable signal every 50 ticks: 200 orders a second
@@ -155,7 +153,7 @@ async function engineOrdersWith(scheduling: Scheduling, quick: boolean, progress
     const delta = counts.map((k, i) => `${k} ${engine.status.read(`risk.${k}`) - counts0[i]}`);
     const orders = engine.status.read('risk.orders') - counts0[0];
     return keys.map((k, i) =>
-      hopRow(`${k.replace(/_/g, '-')} @ 10k/s (paper)${suffix(scheduling)}`, windowHistogram(before[i], after[i]), i < 2 ? orders / (window / 1000) : windowHistogram(before[i], after[i]).totalCount / (window / 1000), i === 0 ? delta.join(', ') + schedulingNote(engine) : i === 2 ? 'every signal, the hop inside signal-to-order' : ''),
+      hopRow(`${k.replace(/_/g, '-')} @ 10k/s (paper)${suffix(realtime)}`, windowHistogram(before[i], after[i]), i < 2 ? orders / (window / 1000) : windowHistogram(before[i], after[i]).totalCount / (window / 1000), i === 0 ? delta.join(', ') + schedulingNote(engine) : i === 2 ? 'every signal, the hop inside signal-to-order' : ''),
     );
   } finally {
     await engine.stop();

@@ -25,13 +25,13 @@ export function checkTargets(rows: BenchRow[]): string[] {
     const drops = Number(/drops (\d+)/.exec(e2e.note)?.[1] ?? NaN);
     lines.push(`  ${verdict(e2e.p99! <= 1000 && drops === 0)} engine tick-to-signal p99 <= 1 ms at 10k ticks/s, no drops: ${e2e.p99!.toFixed(1)} us, ${drops} drops`);
   }
-  // the latency targets are read under both schedulings: the default one, and the normal scheduler it falls back to
-  for (const sched of ['', ' [normal scheduler]']) {
+  // the latency targets are read under both schedulings: the default one, and scheduling.realtime
+  for (const sched of ['', ' [realtime]']) {
     const desk = find('engine', `tick-to-signal (volume-scalper + regime-detector) @ 10k/s${sched}`);
     if (!desk) continue;
     const drops = Number(/drops (\d+)/.exec(desk.note)?.[1] ?? NaN);
     const samples = Number(/(\d+) samples/.exec(desk.note)?.[1] ?? 0);
-    lines.push(`  ${samples > 0 ? verdict(desk.p99! <= 1000 && drops === 0) : 'n/a   '} desk strategies tick-to-signal p99 <= 1 ms at 10k ticks/s, no drops${sched}: ${samples > 0 ? `${desk.p99!.toFixed(1)} us` : 'no signals in the window'}, ${drops} drops, ${samples} signals${/not permitted/.test(desk.note) ? ' (real-time not permitted here: normal scheduler)' : ''}`);
+    lines.push(`  ${samples > 0 ? verdict(desk.p99! <= 1000 && drops === 0) : 'n/a   '} desk strategies tick-to-signal p99 <= 1 ms at 10k ticks/s, no drops${sched}: ${samples > 0 ? `${desk.p99!.toFixed(1)} us` : 'no signals in the window'}, ${drops} drops, ${samples} signals${/REFUSED/.test(desk.note) ? ' (realtime refused here)' : ''}`);
   }
   const streaming = rows.filter((r) => r.suite === 'analytics' && r.unit === 'ns/update' && !r.name.startsWith('regime classifier') && !/: (trading-signals|technicalindicators)$/.test(r.name));
   if (streaming.length) {
@@ -49,9 +49,9 @@ export function checkTargets(rows: BenchRow[]): string[] {
   }
   const vs = find('strategy', 'volume-scalper onTick');
   if (vs) lines.push(`  ${verdict(vs.p99! <= 5000)} volume scalper onTick p99 <= 5 us: ${(vs.p99! / 1000).toFixed(2)} us (p50 ${vs.p50!.toFixed(0)} ns)`);
-  for (const sched of ['', ' [normal scheduler]']) {
+  for (const sched of ['', ' [realtime]']) {
     const s2o = find('engine', `signal-to-order @ 10k/s (paper)${sched}`);
-    if (s2o) lines.push(`  ${verdict(s2o.opsPerSec! > 0 && s2o.p99! <= 200)} signal to order sent p99 <= 200 us (paper broker, 10k ticks/s)${sched}: ${s2o.p99!.toFixed(1)} us over ${(s2o.opsPerSec! || 0).toFixed(0)} orders/s${/not permitted/.test(s2o.note) ? ' (real-time not permitted here: normal scheduler)' : ''}`);
+    if (s2o) lines.push(`  ${verdict(s2o.opsPerSec! > 0 && s2o.p99! <= 200)} signal to order sent p99 <= 200 us (paper broker, 10k ticks/s)${sched}: ${s2o.p99!.toFixed(1)} us over ${(s2o.opsPerSec! || 0).toFixed(0)} orders/s${/REFUSED/.test(s2o.note) ? ' (realtime refused here)' : ''}`);
   }
   const persisted = find('store', 'fills persisted, write-behind -> PostgreSQL');
   if (persisted) {

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --single-threaded-gc
+#!/usr/bin/env node
 /**
  * `tickring`: the command line and the main thread. `tickring start` (the
  * default) runs the engine until SIGTERM/SIGINT.
@@ -44,9 +44,6 @@ async function start(capturePath?: string): Promise<void> {
     throw e;
   }
   const log = createLogger(config.log.level, 'main');
-  // V8 flags exist only on the command line (npm start, the image and the bin give it): without it, a thread's
-  // collection waits for V8's shared helper threads, which the real-time threads can keep off the cores
-  if (!process.execArgv.includes('--single-threaded-gc')) log.warn('node was started without --single-threaded-gc: garbage-collection pauses of the real-time threads can wait for helper threads (npm start gives it)');
   if (config.storage.databaseUrl) {
     try {
       const storage = await openStorage(config);

@@ -124,9 +124,7 @@ export function threadKit(): ThreadKit {
     const refused = realtimeThisThread(rt);
     status.set(status.slot(`thread.${data.thread}.realtimePriority`), refused ? 0 : rt);
     kit.realtime = !refused;
-    // asked for (true), a refusal is a warning; by default ('auto') the normal scheduler is what this machine allows
-    if (refused && plan.config.scheduling.realtime === true) log.warn({ priority: rt, reason: refused }, 'real-time scheduling refused: this thread runs on the normal scheduler (grant CAP_SYS_NICE or an rtprio limit)');
-    else if (refused) log.info({ reason: refused }, 'normal scheduler: real-time scheduling is not permitted here (grant CAP_SYS_NICE or an rtprio limit to use it)');
+    if (refused) log.warn({ priority: rt, reason: refused }, 'real-time scheduling refused: this thread runs on the normal scheduler (grant CAP_SYS_NICE or an rtprio limit)');
     else log.info({ priority: rt }, 'real-time scheduling (SCHED_FIFO)');
   }
   kit.beat();

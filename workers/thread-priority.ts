@@ -44,7 +44,7 @@ export function realtimeThisThread(priority: number): string | null {
 }
 
 /**
- * The real-time priority a thread asks for under `scheduling.realtime` (null: the normal scheduler). Only the
+ * The real-time priority of a thread under `scheduling.realtime` (null: the normal scheduler). Only the
  * threads a tick crosses: ingest, each strategy, risk. The producer is one above its consumers: a batch of ticks
  * reaches every ring before a consumer it wakes can take the core from it, and its ~1 ms pumps stay short. The
  * consumers (each strategy, and risk, which reads the strategies' signals and the ticks) share one priority:
@@ -53,11 +53,9 @@ export function realtimeThisThread(priority: number): string | null {
  * ~850 -> ~330 us (scratch runs); signal-to-order showed no gain in full bench runs. Never in a deterministic replay, which runs every thread
  * flat out and would leave the others 5% of the machine.
  */
-export function realtimePriority(config: Pick<Config, 'scheduling' | 'deterministic' | 'rings'>, thread: string): number | null {
+export function realtimePriority(config: Pick<Config, 'scheduling' | 'deterministic'>, thread: string): number | null {
   const s = config.scheduling;
-  if (s.realtime === false || config.deterministic) return null;
-  // a real-time thread that never parks would keep its core ('auto' gives way; true with busy-spin is refused at load)
-  if (config.rings.waitStrategy === 'busy-spin') return null;
+  if (!s.realtime || config.deterministic) return null;
   if (thread === 'ingest') return s.priority + 1;
   if (thread.startsWith('strategy:') || thread === 'risk') return s.priority;
   return null;

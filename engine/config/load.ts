@@ -16,13 +16,13 @@ export class ConfigError extends Error {
 }
 
 /** Environment variables and the config key each one sets. */
-export const ENV_KEYS: Readonly<Record<string, { path: string[]; kind: 'port' | 'string' | 'boolean-or-auto' }>> = {
+export const ENV_KEYS: Readonly<Record<string, { path: string[]; kind: 'port' | 'string' | 'boolean' }>> = {
   TICKRING_HTTP_PORT: { path: ['http', 'port'], kind: 'port' },
   TICKRING_HTTP_HOST: { path: ['http', 'host'], kind: 'string' },
   TICKRING_INGEST_PORT: { path: ['ingest', 'port'], kind: 'port' },
   TICKRING_INGEST_HOST: { path: ['ingest', 'host'], kind: 'string' },
   TICKRING_LOG_LEVEL: { path: ['log', 'level'], kind: 'string' },
-  TICKRING_REALTIME: { path: ['scheduling', 'realtime'], kind: 'boolean-or-auto' },
+  TICKRING_REALTIME: { path: ['scheduling', 'realtime'], kind: 'boolean' },
   TICKRING_KITE_API_KEY: { path: ['kite', 'apiKey'], kind: 'string' },
   TICKRING_KITE_API_SECRET: { path: ['kite', 'apiSecret'], kind: 'string' },
   TICKRING_KITE_ACCESS_TOKEN: { path: ['kite', 'accessToken'], kind: 'string' },
@@ -82,12 +82,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.TICK
         continue;
       }
       setPath(raw, path, Number(value));
-    } else if (kind === 'boolean-or-auto') {
-      if (value !== 'true' && value !== 'false' && value !== 'auto') {
-        problems.push(`${name}: expected true, false or auto, got '${value}'`);
+    } else if (kind === 'boolean') {
+      if (value !== 'true' && value !== 'false') {
+        problems.push(`${name}: expected true or false, got '${value}'`);
         continue;
       }
-      setPath(raw, path, value === 'auto' ? value : value === 'true');
+      setPath(raw, path, value === 'true');
     } else setPath(raw, path, value);
   }
   for (const [key, value] of overrides) setPath(raw, key.split('.'), value);
@@ -128,7 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.TICK
   }
   const td = config.feeds.truedata;
   if (td.enabled && (!td.user || !td.password)) problems.push('feeds.truedata.user: the TrueData feed needs TICKRING_TRUEDATA_USER and TICKRING_TRUEDATA_PASSWORD');
-  if (config.scheduling.realtime === true && config.rings.waitStrategy === 'busy-spin') {
+  if (config.scheduling.realtime && config.rings.waitStrategy === 'busy-spin') {
     problems.push('scheduling.realtime: not with rings.waitStrategy busy-spin (a real-time thread that never parks never gives its core back)');
   }
   if (config.supervisor.restartMaxMs < config.supervisor.restartInitialMs) {

@@ -339,19 +339,17 @@ export const configSchema = z
     /**
      * Real-time scheduling (Linux SCHED_FIFO) of the threads a tick crosses: ingest, strategies, risk. On a
      * machine with as few cores as hot threads, the normal scheduler lets a woken thread wait for a core for up
-     * to milliseconds; a real-time thread takes it at once. It needs CAP_SYS_NICE or an RLIMIT_RTPRIO of at
-     * least `priority` + 1. 'auto' (the default): used where the process may, else the normal scheduler, said
-     * at info; true: asked for, a refusal is a warning; false: never. Never in a deterministic replay, and
-     * 'auto' never with busy-spin waits (true with them is a configuration error).
+     * to milliseconds; a real-time thread takes it at once. Needs CAP_SYS_NICE or an RLIMIT_RTPRIO of at least
+     * `priority` + 1; refused, the thread logs why and runs on the normal scheduler. Off by default.
      */
     scheduling: z
       .object({
-        realtime: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+        realtime: z.boolean().default(false),
         /** The real-time priority (1-97) of each strategy and of the risk thread; ingest, their producer, runs one above. */
         priority: z.number().int().min(1).max(97).default(10),
       })
       .strict()
-      .default({ realtime: 'auto', priority: 10 }),
+      .default({ realtime: false, priority: 10 }),
     /** The strategies the desk runs by default; `latency-probe` (a diagnostic that signals on every Nth tick) is for benches and tests. */
     strategies: z.array(strategyConfig).min(1).default([{ name: 'volume-scalper', params: {} }, { name: 'regime-detector', params: {} }]),
     supervisor: z

@@ -39,25 +39,4 @@ describe('scheduling.realtime', () => {
     }
     for (const thread of ['store', 'http']) expect(await priority(thread)).toBe(0);
   });
-
-  it("by default ('auto') the same where the process may; where it may not, said at info, and the engine runs on the normal scheduler", async () => {
-    const probe = { strategies: [{ name: 'latency-probe', params: { every: 10 } }] };
-    const hot = ['ingest', 'risk', 'strategy:latency-probe'];
-    const e = await startEngine(probe);
-    await e.waitFor('signals at the risk thread', async () => (await e.metric('tickring_risk_signals_total')) >= 5);
-    if (realtimePermitted()) {
-      expect(await Promise.all(hot.map((thread) => e.metric('tickring_thread_realtime_priority', { thread })))).toEqual([11, 10, 10]);
-      expect(tasks(e.child.pid!).filter((t) => t.policy === 1).map((t) => t.rtPriority).sort()).toEqual([10, 10, 11]);
-    }
-    await e.stop();
-    // as in a container that does not grant CAP_SYS_NICE
-    const denied = await startEngine(probe, {}, 'node without CAP_SYS_NICE');
-    await denied.waitFor('signals at the risk thread', async () => (await denied.metric('tickring_risk_signals_total')) >= 5);
-    expect(await Promise.all(hot.map((thread) => denied.metric('tickring_thread_realtime_priority', { thread })))).toEqual([0, 0, 0]);
-    expect(tasks(denied.child.pid!).filter((t) => t.policy === 1)).toEqual([]);
-    const said = denied.logs.filter((l) => /real-time scheduling/.test(l.msg));
-    expect(said.map((l) => [l.thread, l.level, l.msg]).sort()).toEqual(
-      hot.sort().map((thread) => [thread, 30, 'normal scheduler: real-time scheduling is not permitted here (grant CAP_SYS_NICE or an rtprio limit to use it)']),
-    );
-  });
 });

@@ -54,15 +54,11 @@ describe('config', () => {
     expect(problems(() => loadConfig({ TICKRING_LOG_LEVEL: 'loud' }))[0]).toMatch(/^log\.level: .*"info"/);
   });
 
-  it('real-time scheduling: where permitted by default, required or off from the environment, refused beside busy-spin rings', () => {
-    expect(loadConfig({}).scheduling).toEqual({ realtime: 'auto', priority: 10 });
+  it('real-time scheduling: off by default, on from the environment, refused beside busy-spin rings', () => {
+    expect(loadConfig({}).scheduling).toEqual({ realtime: false, priority: 10 });
     expect(loadConfig({ TICKRING_REALTIME: 'true' }).scheduling.realtime).toBe(true);
     expect(loadConfig({ TICKRING_REALTIME: 'false' }, file({ scheduling: { realtime: true } })).scheduling.realtime).toBe(false);
-    expect(loadConfig({ TICKRING_REALTIME: 'auto' }, file({ scheduling: { realtime: false } })).scheduling.realtime).toBe('auto');
-    expect(problems(() => loadConfig({ TICKRING_REALTIME: 'yes' }))).toEqual(["TICKRING_REALTIME: expected true, false or auto, got 'yes'"]);
-    expect(problems(() => loadConfig({}, file({ scheduling: { realtime: 'always' } })))[0]).toMatch(/^scheduling\.realtime: /);
-    // the default gives way to busy-spin rings (the threads stay on the normal scheduler); asked for, it is an error
-    expect(loadConfig({}, file({ rings: { waitStrategy: 'busy-spin' } })).scheduling.realtime).toBe('auto');
+    expect(problems(() => loadConfig({ TICKRING_REALTIME: 'yes' }))).toEqual(["TICKRING_REALTIME: expected true or false, got 'yes'"]);
     expect(problems(() => loadConfig({}, file({ scheduling: { realtime: true, priority: 98 } })))[0]).toMatch(/^scheduling\.priority: /);
     expect(problems(() => loadConfig({ TICKRING_REALTIME: 'true' }, file({ rings: { waitStrategy: 'busy-spin' } })))).toEqual([
       'scheduling.realtime: not with rings.waitStrategy busy-spin (a real-time thread that never parks never gives its core back)',

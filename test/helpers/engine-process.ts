@@ -1,15 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compiled, ROOT } from './compiled.js';
 import { freshDatabase } from './services.js';
-
-/** The node flags `npm start` gives the engine (package.json): the engine under test runs as it would. */
-export const NODE_FLAGS: string[] = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start as string)
-  .split(' ')
-  .filter((w) => w.startsWith('--'));
 
 export interface EngineProcess {
   child: ChildProcess;
@@ -32,36 +27,30 @@ export interface EngineProcess {
  * optional config file. Its data directory is a fresh temporary one. Storage:
  * `npm start` runs on its default (embedded PostgreSQL); otherwise, unless the
  * test brings its own DATABASE_URL, a throwaway database on the real server
- * (dropped when the engine stops). 'node without CAP_SYS_NICE' runs it as a container that does not grant
- * real-time scheduling would (util-linux setpriv execs the engine: same process).
+ * (dropped when the engine stops).
  */
 export async function startEngineProcess(
   config: Record<string, unknown> = {},
   env: Record<string, string> = {},
-  how: 'node' | 'node without CAP_SYS_NICE' | 'npm start' = 'node',
+  how: 'node' | 'npm start' = 'node',
   command: string[] = ['start'],
 ): Promise<EngineProcess> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tickring-e2e-'));
   const file = path.join(dir, 'tickring.json');
   // Tests run the latency probe unless they say otherwise: it signals on every Nth tick, so they can count
   // signals; `npm start` keeps the engine's own default (the two desk strategies).
-  const node = how !== 'npm start';
-  writeFileSync(file, JSON.stringify(node && !('strategies' in config) ? { ...config, strategies: [{ name: 'latency-probe', params: {} }] } : config));
-  const db = node && !env.DATABASE_URL ? await freshDatabase() : null;
+  writeFileSync(file, JSON.stringify(how === 'node' && !('strategies' in config) ? { ...config, strategies: [{ name: 'latency-probe', params: {} }] } : config));
+  const db = how === 'node' && !env.DATABASE_URL ? await freshDatabase() : null;
   const storageEnv: Record<string, string> = { TICKRING_DATA_DIR: path.join(dir, 'var'), ...(db ? { DATABASE_URL: db.url } : {}) };
-  const engine = [...NODE_FLAGS, compiled('workers/main.js'), ...command];
-  const [cmd, args] =
-    how === 'node' ? [process.execPath, engine]
-    : how === 'npm start' ? ['npm', ['start', '--silent']]
-    : ['setpriv', ['--bounding-set', '-sys_nice', '--inh-caps', '-sys_nice', process.execPath, ...engine]];
+  const [cmd, args] = how === 'node' ? [process.execPath, [compiled('workers/main.js'), ...command]] : ['npm', ['start', '--silent']];
   const child = spawn(cmd, args, {
     cwd: ROOT,
     env: { ...process.env, TICKRING_HTTP_PORT: '0', TICKRING_INGEST_PORT: '0', TICKRING_CONFIG: file, ...storageEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // npm runs the engine as its child: give them a process group to signal together
-    detached: !node,
+    detached: how !== 'node',
   });
-  const signal = (sig: NodeJS.Signals) => (node ? child.kill(sig) : process.kill(-child.pid!, sig));
+  const signal = (sig: NodeJS.Signals) => (how === 'node' ? child.kill(sig) : process.kill(-child.pid!, sig));
   const logs: Record<string, any>[] = [];
   const stderr: string[] = [];
   let buffered = '';

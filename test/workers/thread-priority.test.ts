@@ -8,15 +8,9 @@ describe('thread scheduling', () => {
   it('real-time priorities: the producer of ticks above its consumers, only along the path of a tick', () => {
     const on = loadConfig({ TICKRING_REALTIME: 'true' });
     expect(['ingest', 'strategy:volume-scalper', 'strategy:regime-detector', 'risk', 'store', 'http'].map((t) => realtimePriority(on, t))).toEqual([11, 10, 10, 10, null, null]);
-    // by default ('auto') the same is asked for; it is off when turned off
-    expect(['ingest', 'strategy:volume-scalper', 'risk', 'store'].map((t) => realtimePriority(loadConfig({}), t))).toEqual([11, 10, 10, null]);
-    expect(realtimePriority(loadConfig({ TICKRING_REALTIME: 'false' }), 'risk')).toBeNull();
+    expect(realtimePriority(loadConfig({}), 'risk')).toBeNull();
     // a deterministic replay runs every thread flat out: never real-time
     expect(realtimePriority({ ...on, deterministic: true }, 'risk')).toBeNull();
-    // a thread that never parks would keep its core: the default gives way to busy-spin rings
-    const spin = loadConfig({});
-    spin.rings.waitStrategy = 'busy-spin';
-    expect(realtimePriority(spin, 'ingest')).toBeNull();
   });
 
   it('without the privilege, says why (and the thread keeps its normal scheduling)', () => {
