@@ -113,8 +113,8 @@ export class VolumeScalper implements Strategy {
   private readonly signal: Signal = emptySignal();
   private flows: (InstrumentFlow | undefined)[];
   private p: VolumeScalperParams;
-  /** Trades refused by the profiles that setParams discarded. */
-  private ignoredBefore = 0;
+  /** Trades its volume profiles left out (a price beyond a profile's ladder), over the strategy's life. */
+  private ignored = 0;
 
   constructor(p: VolumeScalperParams, private readonly ctx: StrategyContext) {
     this.p = p;
@@ -167,7 +167,9 @@ export class VolumeScalper implements Strategy {
       f.profile.beginValueArea(0.7);
       f.profile.advanceValueArea(VA_LEVELS_PER_TRADE, f.area);
     }
+    const refused = f.profile.refused;
     f.profile.add(t.price, t.qty, t.side);
+    this.ignored += f.profile.refused - refused;
     const area = f.area;
     if (area.poc !== area.poc || prevPrice !== prevPrice || nowMs - f.lastSignalMs < p.cooldownMs) return null;
 
@@ -229,15 +231,11 @@ export class VolumeScalper implements Strategy {
 
   setParams(p: unknown): void {
     this.p = params.parse(p);
-    this.ignoredBefore = this.ignoredTrades();
     this.flows = new Array(this.ctx.instruments.length + 1); // windows and thresholds changed: start afresh
   }
 
-  /** Trades its volume profiles left out (a price beyond a profile's ladder), over the strategy's life. */
   ignoredTrades(): number {
-    let n = this.ignoredBefore;
-    for (let i = 0; i < this.flows.length; i++) n += this.flows[i]?.profile.refused ?? 0;
-    return n;
+    return this.ignored;
   }
 }
 
