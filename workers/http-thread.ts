@@ -4,7 +4,7 @@
  */
 import uWS from 'uWebSockets.js';
 import { EngineView } from '../api/engine-view.js';
-import { renderMetrics } from '../api/metrics.js';
+import { MetricsExposition } from '../api/metrics.js';
 import { docsPage, OPENAPI } from '../api/openapi.js';
 import { ControlApi, type ApiResponse } from '../api/control-api.js';
 import { AuthService, DEFAULT_AUTH } from '../engine/auth/auth-service.js';
@@ -20,6 +20,7 @@ import { closeApp } from './uws-close.js';
 const kit = threadKit();
 const { plan, log, status } = kit;
 const view = new EngineView(plan);
+const metrics = new MetricsExposition(view);
 const beat = setInterval(kit.beat, 100);
 
 // Authentication needs PostgreSQL (users, audit) and Redis (revocations, login counts).
@@ -150,7 +151,7 @@ const app = uWS
     json(res, db.state === 'FAILING' ? '503 Service Unavailable' : '200 OK', db);
   })
   .get('/metrics', (res) => {
-    const text = renderMetrics(view);
+    const text = metrics.render();
     res.cork(() => res.writeStatus('200 OK').writeHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8').end(text));
   })
   .get('/openapi.json', (res) => json(res, '200 OK', OPENAPI))

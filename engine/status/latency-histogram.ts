@@ -86,11 +86,21 @@ export class LatencyHistogram {
     return this.slots[2];
   }
 
-  /** Count of values strictly below `ns` (exact at bucket edges, else within a bucket's width). */
-  countBelow(ns: number): number {
-    const top = bucketOf(ns);
+  /**
+   * Cumulative counts below each of the ascending bounds `ns` (Prometheus `le` buckets) into `out`, and the
+   * total count, from the live buckets in one pass: the writer may add while it reads, but no bound's count can
+   * exceed the total returned with it. Allocation-free, for readers that must not copy the 36 KB of buckets.
+   */
+  cumulative(ns: readonly number[], out: Float64Array): number {
+    const s = this.slots;
     let c = 0;
-    for (let i = 0; i < top; i++) c += this.slots[4 + i];
+    let i = 0;
+    for (let k = 0; k < ns.length; k++) {
+      const top = bucketOf(ns[k]);
+      for (; i < top; i++) c += s[4 + i];
+      out[k] = c;
+    }
+    for (; i < BUCKETS; i++) c += s[4 + i];
     return c;
   }
 
@@ -98,32 +108,4 @@ export class LatencyHistogram {
   snapshot(): Float64Array {
     return this.slots.slice();
   }
-}
-
-/** Count of values below `ns` in a snapshot (bucket resolution), and the snapshot's total. */
-export function snapshotCountBelow(snapshot: Float64Array, ns: number): number {
-  const top = bucketOf(ns);
-  let c = 0;
-  for (let i = 0; i < top; i++) c += snapshot[4 + i];
-  return c;
-}
-/**
- * Cumulative counts below each of the ascending bounds `ns`, in one pass over
- * the buckets (Prometheus `le` buckets), into `out`.
- */
-export function snapshotCumulative(snapshot: Float64Array, ns: readonly number[], out: Float64Array): Float64Array {
-  let c = 0;
-  let i = 0;
-  for (let k = 0; k < ns.length; k++) {
-    const top = bucketOf(ns[k]);
-    for (; i < top; i++) c += snapshot[4 + i];
-    out[k] = c;
-  }
-  return out;
-}
-
-export function snapshotTotal(snapshot: Float64Array): number {
-  let c = 0;
-  for (let i = 0; i < BUCKETS; i++) c += snapshot[4 + i];
-  return c;
 }
