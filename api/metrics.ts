@@ -147,13 +147,15 @@ export class MetricsExposition {
       sIgnored.sample({ strategy: s }, slot(`strategy.${s}.ignoredTrades`));
     }
     out.push(sTicks, sSignals, sPaused, sIgnored);
-    out.push(new Family('tickring_risk_signals_total', 'counter', 'Signals received by the risk thread.').sample({}, slot('risk.signals')));
+    // a family of one series read from one status slot: the risk, broker and store figures
+    const single = (name: string, key: string, type: 'counter' | 'gauge', help: string, l: Record<string, string> = {}) => out.push(new Family(name, type, help).sample(l, slot(key)));
+    const riskGauge = (name: string, key: string, type: 'counter' | 'gauge', help: string) => single(name, `risk.${key}`, type, help);
+    riskGauge('tickring_risk_signals_total', 'signals', 'counter', 'Signals received by the risk thread.');
     const decisions = new Family('tickring_orchestrator_decisions_total', 'counter', 'What the orchestrator decided: intent, no_trade (LONG and SHORT together), vetoed (multi-timeframe), below_quality, exit.');
     for (const [label, key] of [['intent', 'intents'], ['no_trade', 'noTrade'], ['vetoed', 'vetoed'], ['below_quality', 'belowQuality'], ['exit', 'exits']]) {
       decisions.sample({ decision: label }, slot(`risk.${key}`));
     }
     out.push(decisions);
-    const riskGauge = (name: string, key: string, type: 'counter' | 'gauge', help: string) => out.push(new Family(name, type, help).sample({}, slot(`risk.${key}`)));
     riskGauge('tickring_orders_total', 'orders', 'counter', 'Orders sent to the broker.');
     riskGauge('tickring_fills_total', 'fills', 'counter', 'Fills reported by the broker.');
     riskGauge('tickring_order_rejections_total', 'rejects', 'counter', 'Orders the broker rejected.');
@@ -169,7 +171,7 @@ export class MetricsExposition {
     riskGauge('tickring_store_signals_not_recorded_total', 'storeSignalsDropped', 'counter', 'Signals not recorded because the store ring was full.');
 
     // the broker client
-    const brokerMetric = (name: string, key: string, type: 'counter' | 'gauge', help: string) => out.push(new Family(name, type, help).sample({ broker: plan.config.broker.name }, slot(`broker.${key}`)));
+    const brokerMetric = (name: string, key: string, type: 'counter' | 'gauge', help: string) => single(name, `broker.${key}`, type, help, { broker: plan.config.broker.name });
     brokerMetric('tickring_broker_authenticated', 'authenticated', 'gauge', '1 when the broker accepted our credentials last time (paper: always).');
     brokerMetric('tickring_broker_open_orders', 'openOrders', 'gauge', 'Orders at the broker not yet final.');
     brokerMetric('tickring_broker_problems_total', 'problems', 'counter', 'Unanswered placements, failed polls or cancels, token troubles.');
@@ -180,7 +182,7 @@ export class MetricsExposition {
     riskGauge('tickring_entries_refused_by_broker_total', 'refusedByBroker', 'counter', 'Entries refused while the broker was not authenticated or not reconciled.');
 
     // persistence (store thread)
-    const storeMetric = (name: string, key: string, type: 'counter' | 'gauge', help: string) => out.push(new Family(name, type, help).sample({}, slot(`store.${key}`)));
+    const storeMetric = (name: string, key: string, type: 'counter' | 'gauge', help: string) => single(name, `store.${key}`, type, help);
     storeMetric('tickring_store_state', 'state', 'gauge', 'Persistence: 0 starting, 1 writing to the database, 2 spilling to the journal, 3 failing (rows held in memory).');
     storeMetric('tickring_store_rows_written_total', 'rowsWritten', 'counter', 'Rows written to the database (replayed ones included).');
     storeMetric('tickring_store_write_failures_total', 'writeFailures', 'counter', 'Database writes or journal appends that failed.');
