@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from '../engine/log.js';
 import type { EnginePlan } from '../engine/plan.js';
 import { RestartPolicy } from '../engine/supervisor/restart-policy.js';
@@ -30,6 +30,8 @@ export class SupervisedThread {
     private readonly log: Logger,
     private readonly onEvent: (thread: string, e: ThreadEvent) => void,
     private readonly now: () => number,
+    /** V8 heap limits of the thread (each incarnation); unset: Node's defaults. */
+    private readonly resourceLimits?: ResourceLimits,
   ) {
     const s = plan.config.supervisor;
     this.policy = new RestartPolicy({ initialMs: s.restartInitialMs, maxMs: s.restartMaxMs, maxRestarts: s.maxRestarts, windowMs: s.windowMs });
@@ -42,7 +44,7 @@ export class SupervisedThread {
     const data: ThreadData = { plan: this.plan, thread: this.name, incarnation: this.incarnation };
     this.status.set(this.sState, ThreadState.Starting);
     this.status.set(this.sStarted, this.now());
-    const worker = new Worker(this.file, { workerData: data, name: `tickring:${this.name}` });
+    const worker = new Worker(this.file, { workerData: data, name: `tickring:${this.name}`, resourceLimits: this.resourceLimits });
     this.worker = worker;
     let error: Error | undefined;
     worker.on('message', (e: ThreadEvent) => {

@@ -64,6 +64,8 @@ describe(`chaos (long): a ${MINUTES}-minute soak at 10k ticks/s`, () => {
       const text = (await e.get('/metrics')).text;
       const dropped = parseMetric(text, 'tickring_ring_dropped_total', { ring: 'ticks:strategy:volume-scalper' }) + parseMetric(text, 'tickring_ring_dropped_total', { ring: 'ticks:strategy:regime-detector' });
       const p99 = { before: phaseP99(timeline, 'first'), during: phaseP99(timeline, 'middle'), after: phaseP99(timeline, 'last') };
+      // the normal scheduler unless the run asked for scheduling.realtime (TICKRING_REALTIME=true) and got it
+      const fifo = strategies.every((thread) => parseMetric(text, 'tickring_thread_realtime_priority', { thread }) > 0);
       recordScenario({
         name: 'soak',
         did: `${MINUTES} minutes at 10k ticks/s (scripted market) through both desk strategies, the paper broker and PostgreSQL`,
@@ -73,6 +75,7 @@ describe(`chaos (long): a ${MINUTES}-minute soak at 10k ticks/s`, () => {
         hop: `tick_to_signal (first ${WINDOW_MIN} min, middle, last ${WINDOW_MIN} min)`,
         timeline,
         figures: {
+          scheduling: fifo ? 'SCHED_FIFO (scheduling.realtime)' : 'normal scheduler',
           rssAfterWarmUpMiB: Math.round(warmRss / 1024), rssEndMiB: Math.round(endRss / 1024), rssGrowthPct: Number(growthPct.toFixed(2)),
           rssMiBEvery30s: rss.map((r) => Math.round(r.kb / 1024)).join(' '), // where it grew, for the next look
           ...Object.fromEntries(Object.entries(heaps).map(([k, v]) => [`${k} MiB every 30 s`, v.join(' ')])),
