@@ -6,6 +6,7 @@
 import { ConfigError, loadConfig } from '../engine/config/load.js';
 import { createLogger } from '../engine/log.js';
 import { startEngine } from './engine-runner.js';
+import { collectWhenGrown } from './main-heap.js';
 import path from 'node:path';
 import { openStorage, createUserFromCli } from './storage-cli.js';
 import { embeddedDatabase, postgresDatabase } from '../engine/persistence/database.js';
@@ -79,6 +80,8 @@ async function start(capturePath?: string): Promise<void> {
     },
     'tickring started',
   );
+  // the engine process's own heap (the main thread supervises and relays model fits): see collectWhenGrown
+  const mainHeap = collectWhenGrown(60_000, 2 * 2 ** 20, (freed) => log.debug({ freedBytes: freed }, 'main thread heap collected'));
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -86,6 +89,7 @@ async function start(capturePath?: string): Promise<void> {
     stopping = true;
     const t0 = Date.now();
     log.info({ signal }, 'shutting down: draining rings');
+    mainHeap.stop();
     const clean = await engine.stop();
     log.info({ clean, ms: Date.now() - t0 }, 'stopped');
     process.exit(0);
