@@ -47,6 +47,8 @@ export const HTTP = 'http';
 export const STORE = 'store';
 export const STORE_RECORD_BYTES = 512;
 export const strategyThread = (id: string) => `strategy:${id}`;
+/** The threads that consume ticks from a ring: each strategy, and risk (which reads its signals and the ticks). */
+export const isTickConsumer = (thread: string) => thread === RISK || thread.startsWith(strategyThread(''));
 
 export function feedNames(config: Config): string[] {
   const feeds: string[] = [];

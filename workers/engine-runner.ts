@@ -1,7 +1,7 @@
 import type { Config } from '../engine/config/schema.js';
 import type { Logger } from '../engine/log.js';
 import { Clock } from '../engine/clock.js';
-import { createPlan, HTTP, INGEST, RISK, STORE, strategyThread, type EnginePlan } from '../engine/plan.js';
+import { createPlan, HTTP, INGEST, isTickConsumer, RISK, STORE, strategyThread, type EnginePlan } from '../engine/plan.js';
 import { StatusRegion } from '../engine/status/status-region.js';
 import { SupervisedThread } from './supervised-thread.js';
 import { ModelPool } from './model-pool.js';
@@ -36,7 +36,7 @@ const entry = (file: string) => new URL(`./${file}`, import.meta.url);
  */
 export const TICK_PATH_YOUNG_GENERATION_MB = 12;
 export const resourceLimitsOf = (thread: string) =>
-  thread === RISK || thread.startsWith('strategy:') ? { maxYoungGenerationSizeMb: TICK_PATH_YOUNG_GENERATION_MB } : undefined;
+  isTickConsumer(thread) ? { maxYoungGenerationSizeMb: TICK_PATH_YOUNG_GENERATION_MB } : undefined;
 
 /**
  * The main thread's job: lay out shared memory, spawn and supervise the

@@ -1,6 +1,12 @@
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
+/** V8's `gc()` without starting Node with --expose-gc: a full collection, or a scavenge with `{ type: 'minor' }`. */
+export function exposedGc(): (options?: { type: 'major' | 'minor' }) => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc');
+}
+
 /**
  * Keeps the main thread's heap from growing for tens of minutes. The main thread relays every model fit (a
  * piscina task, its promises and the structured clone of its result; 8 a second with the soak's fast-bar
@@ -12,8 +18,7 @@ import { runInNewContext } from 'node:vm';
  * main thread, none on the threads that carry ticks. Main thread only.
  */
 export function collectWhenGrown(everyMs: number, growthBytes: number, onCollected: (freedBytes: number) => void = () => {}): { stop(): void } {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
+  const gc = exposedGc();
   let base = getHeapStatistics().used_heap_size;
   const timer = setInterval(() => {
     const used = getHeapStatistics().used_heap_size;

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import type { Config } from '../engine/config/schema.js';
+import { isTickConsumer } from '../engine/plan.js';
 
 /**
  * Scheduling of this thread. On Linux every worker thread is a task of its own, with its own nice value and
@@ -57,6 +58,6 @@ export function realtimePriority(config: Pick<Config, 'scheduling' | 'determinis
   const s = config.scheduling;
   if (!s.realtime || config.deterministic) return null;
   if (thread === 'ingest') return s.priority + 1;
-  if (thread.startsWith('strategy:') || thread === 'risk') return s.priority;
+  if (isTickConsumer(thread)) return s.priority;
   return null;
 }

@@ -1,7 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import pino from 'pino';
 import { until } from '../helpers/until.js';
 import { emptyTick, TickKind } from '../../native-free-ringbuffer/index.js';
@@ -13,6 +11,7 @@ import { ReconnectingSocket } from '../../engine/feeds/reconnecting-socket.js';
 import { ProviderStatus } from '../../engine/status/status-region.js';
 import { FakeBinance } from '../fakes/fake-binance.js';
 import { sharedData } from '../helpers/shared-data.js';
+import { exposedGc } from '../../workers/main-heap.js';
 import { recordedStream } from '../helpers/binance-recorded.js';
 
 const log = pino({ level: 'silent' });
@@ -121,8 +120,7 @@ describe('Binance feed against a fake Binance', () => {
 
 describe('reconnecting socket', () => {
   it('10,000 consecutive failed connects leave the stack depth and memory flat', async () => {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as () => void;
+    const gc = exposedGc();
     const depths: number[] = [];
     let closes = 0;
     const heap: number[] = [];

@@ -1,12 +1,10 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { watchCollections } from '../../workers/gc-watch.js';
+import { exposedGc } from '../../workers/main-heap.js';
 
 // a collection on demand: the engine's threads only see the ones V8 decides on, which may take minutes
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as (o?: { type: 'major' | 'minor' }) => void;
+const gc = exposedGc();
 const observed = () => new Promise((r) => setTimeout(r, 50));
 
 describe('watchCollections', () => {

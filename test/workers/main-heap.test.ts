@@ -1,11 +1,8 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { collectWhenGrown } from '../../workers/main-heap.js';
+import { collectWhenGrown, exposedGc } from '../../workers/main-heap.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as (o?: { type: 'major' | 'minor' }) => void;
+const gc = exposedGc();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = 2 ** 20;
 
