@@ -233,6 +233,7 @@ export class MetricsExposition {
       ['tickring_thread_heap_total_bytes', 'gauge', 'Memory committed to the thread\'s V8 heap: its share of the resident set.', 'heapTotalBytes', 1],
       ['tickring_thread_heap_live_bytes', 'gauge', 'Heap in use just after the thread\'s last full garbage collection seen (watched 10 s of every minute; 0 before the first): growth here is a leak.', 'heapLiveBytes', 1],
       ['tickring_thread_realtime_priority', 'gauge', 'SCHED_FIFO priority of the thread under scheduling.realtime (0: the normal scheduler).', 'realtimePriority', 1],
+      ['tickring_thread_nice', 'gauge', 'Nice value of the thread on the normal scheduler (Linux; a higher one gives the core up sooner): 0 for the threads a tick crosses.', 'nice', 1],
       ['tickring_thread_external_bytes', 'gauge', 'ArrayBuffers and Buffers the thread\'s heap holds (shared memory counts in each thread that maps it).', 'externalBytes', 1],
     ] as const;
     for (const [name, type, help, field, scale] of pauseFamilies) {

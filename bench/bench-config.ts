@@ -7,6 +7,7 @@ import { createLogger } from '../engine/log.js';
 import { StoreState } from '../engine/status/status-region.js';
 import { startEngine, type RunningEngine } from '../workers/engine-runner.js';
 import { ModelPool } from '../workers/model-pool.js';
+import { HELPER_THREAD_NICE, niceOtherThreads } from '../workers/thread-priority.js';
 import { storedRegimeClassifier, trainRegimeClassifier, wantsRegimeClassifier } from '../workers/regime-model.js';
 
 let dataDir: string | null = null;
@@ -39,6 +40,7 @@ export async function startBenchEngine(config: Config): Promise<RunningEngine> {
     const pool = new ModelPool(1);
     await trainRegimeClassifier(config, log, pool).finally(() => pool.close());
   }
+  niceOtherThreads(HELPER_THREAD_NICE); // as the engine process does before its workers (workers/main.ts)
   const engine = await startEngine(config, log);
   const state = engine.status.slot('store.state');
   for (const deadline = Date.now() + 60_000; engine.status.get(state) !== StoreState.Writing; ) {

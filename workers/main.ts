@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../engine/config/load.js';
 import { createLogger } from '../engine/log.js';
 import { startEngine } from './engine-runner.js';
 import { collectWhenGrown } from './main-heap.js';
+import { HELPER_THREAD_NICE, niceOtherThreads } from './thread-priority.js';
 import path from 'node:path';
 import { openStorage, createUserFromCli } from './storage-cli.js';
 import { embeddedDatabase, postgresDatabase } from '../engine/persistence/database.js';
@@ -59,6 +60,9 @@ async function start(capturePath?: string): Promise<void> {
   } else {
     log.warn('DATABASE_URL is not set: the control API and logins are unavailable (health and metrics work)');
   }
+  // before any worker exists: only V8's and libuv's pools are niced, never a thread a tick crosses
+  const helpers = niceOtherThreads(HELPER_THREAD_NICE);
+  if (helpers.refused) log.warn({ niced: helpers.niced, reason: helpers.refused }, 'could not nice every helper thread');
   let engine;
   try {
     engine = await startEngine(config, log);

@@ -4,6 +4,7 @@
  */
 import { threadId } from 'node:worker_threads';
 import { fitGarch } from '../engine/analytics/garch.js';
+import { fitModel } from '../engine/strategies/model-fit.js';
 import { fitHmm, type FitHmmOptions } from '../engine/analytics/hmm.js';
 import { RegimeClassifier, type ClassifierOptions, type TrainingSet } from '../engine/analytics/regime-classifier.js';
 import { buildRegimeDataset } from '../engine/analytics/regime-dataset.js';
@@ -12,21 +13,21 @@ import { niceThisThread } from './thread-priority.js';
 export type ModelJob =
   | { kind: 'garch'; x: Float64Array }
   | { kind: 'hmm'; x: Float64Array; states: number; options?: FitHmmOptions }
-  /** A strategy's refit (fitModel). */
+  /** A strategy's refit (fitModel in engine/strategies/model-fit.ts). */
   | { kind: 'refit'; fit: 'garch' | 'hmm'; x: Float64Array }
   /** Without a set: the built-in one (labelled simulated regimes, buildRegimeDataset). */
   | { kind: 'regime-classifier'; set?: TrainingSet; options?: Partial<ClassifierOptions> };
 
-// Fits are background work: this pool thread alone runs at nice 19, so a fit or a training never
-// takes the core from a strategy, the risk thread or the store thread (nice 10). Not on Linux: unchanged.
-niceThisThread(19);
-
-/** A strategy's refit: the pool's work, or a deterministic replay's inline fit. */
-export function fitModel(kind: 'garch' | 'hmm', x: Float64Array) {
-  return kind === 'garch' ? fitGarch(x) : fitHmm(x, 4);
-}
+let niced = false;
 
 export default function run(job: ModelJob) {
+  // Fits are background work: the pool thread runs at nice 19, so a fit or a training never takes the core
+  // from a strategy, the risk thread or the store thread (nice 10). Set at the first task, not when the module
+  // loads: a strategy thread that imported this file for its inline fit once ran at nice 19 itself.
+  if (!niced) {
+    niceThisThread(19);
+    niced = true;
+  }
   const started = performance.now();
   const result =
     job.kind === 'regime-classifier' ? RegimeClassifier.train(job.set ?? buildRegimeDataset(), job.options).serialize()

@@ -11,7 +11,7 @@ import { threadKit } from './thread-kit.js';
 import { PublishedRows, ROW_SLOTS } from '../engine/status/published-rows.js';
 import { runConsumerLoop } from './consumer-loop.js';
 import type { Strategy } from '../engine/strategies/strategy.js';
-import { fitModel } from './model-fit-task.js';
+import { fitModel } from '../engine/strategies/model-fit.js';
 
 const MAX_BATCH = 256;
 

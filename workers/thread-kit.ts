@@ -5,7 +5,7 @@ import { createLogger, type Logger } from '../engine/log.js';
 import type { EnginePlan } from '../engine/plan.js';
 import { StatusRegion } from '../engine/status/status-region.js';
 import { watchCollections } from './gc-watch.js';
-import { realtimePriority, realtimeThisThread } from './thread-priority.js';
+import { niceOfThisThread, realtimePriority, realtimeThisThread } from './thread-priority.js';
 import type { ControlAction, RiskLimitsChange } from '../api/control-api.js';
 
 /** What every thread receives at spawn. */
@@ -97,16 +97,17 @@ export function threadKit(): ThreadKit {
   };
   const liveSlot = status.slot(`thread.${data.thread}.heapLiveBytes`);
   watchCollections((ms) => pause(gcSlots, ms), (bytes) => status.set(liveSlot, bytes)); // for the life of the thread
-  // this thread's heap, once a second (a few microseconds; never per tick)
-  const heapSlots = ['heapUsedBytes', 'heapTotalBytes', 'externalBytes'].map((f) => status.slot(`thread.${data.thread}.${f}`));
-  const sampleHeap = () => {
+  // this thread's heap and nice value, once a second (a few microseconds; never per tick)
+  const sampledSlots = ['heapUsedBytes', 'heapTotalBytes', 'externalBytes', 'nice'].map((f) => status.slot(`thread.${data.thread}.${f}`));
+  const sample = () => {
     const h = getHeapStatistics();
-    status.set(heapSlots[0], h.used_heap_size);
-    status.set(heapSlots[1], h.total_heap_size);
-    status.set(heapSlots[2], h.external_memory);
+    status.set(sampledSlots[0], h.used_heap_size);
+    status.set(sampledSlots[1], h.total_heap_size);
+    status.set(sampledSlots[2], h.external_memory);
+    status.set(sampledSlots[3], niceOfThisThread() ?? 0);
   };
-  sampleHeap();
-  setInterval(sampleHeap, 1000).unref();
+  sample();
+  setInterval(sample, 1000).unref();
   const kit: ThreadKit = {
     data,
     plan,

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import type { Config } from '../engine/config/schema.js';
 import { isTickConsumer } from '../engine/plan.js';
 
@@ -18,6 +18,12 @@ function taskId(): number | null {
   }
 }
 
+/** This thread's nice value; null off Linux. */
+export function niceOfThisThread(): number | null {
+  const tid = taskId();
+  return tid === null ? null : getPriority(tid);
+}
+
 /** Gives this thread a nice value (higher yields more). Returns why not, or null when done. */
 export function niceThisThread(nice: number): string | null {
   const tid = taskId();
@@ -28,6 +34,38 @@ export function niceThisThread(nice: number): string | null {
   } catch (e) {
     return (e as Error).message;
   }
+}
+
+/** The helper threads' nice value: 10, as the store thread's. They still get a core whenever one is idle. */
+export const HELPER_THREAD_NICE = 10;
+
+/**
+ * Gives every other thread of this process a nice value of at least `nice`; the engine's main thread calls it
+ * before it starts any worker. What runs then, besides the main thread, is V8's platform pool (every isolate's
+ * concurrent marking, parallel scavenges and background compilation) and libuv's. Threads created later
+ * inherit the main thread's nice value, so the workers keep theirs. Why: a platform thread runs tasks of up to
+ * ~12 ms, and a tick thread that wakes on the same core waits behind it, where the other core runs the other
+ * tick threads in turn (perf sched, soak configuration, after warm-up: the volume scalper queued 15.9 ms behind
+ * one). Niced, it gives the core up to a waking tick thread. Returns how many threads it niced, and why not
+ * where it could not.
+ */
+export function niceOtherThreads(nice: number): { niced: number; refused: string | null } {
+  const self = taskId();
+  if (self === null) return { niced: 0, refused: 'not Linux: no per-thread priority' };
+  let niced = 0;
+  let refused: string | null = null;
+  for (const entry of readdirSync('/proc/self/task')) {
+    const tid = Number(entry);
+    if (tid === self) continue;
+    try {
+      if (getPriority(tid) >= nice) continue; // already yields as much (the model-fit threads run at 19)
+      setPriority(tid, nice);
+      niced++;
+    } catch (e) {
+      refused ??= (e as Error).message; // a thread that has exited meanwhile, or no permission
+    }
+  }
+  return { niced, refused };
 }
 
 /**

@@ -25,6 +25,7 @@ export const THREAD_FIELDS = [
   'externalBytes', // ArrayBuffers and Buffers its heap points to (shared memory counts in every thread)
   'heapLiveBytes', // heap in use just after the last full collection (0 before the first): what lives
   'realtimePriority', // SCHED_FIFO priority the thread runs at (0: the normal scheduler)
+  'nice', // the thread's nice value on the normal scheduler (Linux; sampled once a second)
 ] as const;
 export const FEED_FIELDS = [
   'state', // ProviderStatus

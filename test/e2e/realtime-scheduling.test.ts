@@ -11,18 +11,32 @@ function realtimePermitted(): boolean {
   return ok;
 }
 
-/** Scheduling policy (1: SCHED_FIFO) and real-time priority of every task of a process, from /proc. */
-function tasks(pid: number): { policy: number; rtPriority: number }[] {
+/** Nice value, scheduling policy (1: SCHED_FIFO) and real-time priority of every task of a process, from /proc. */
+function tasks(pid: number): { nice: number; policy: number; rtPriority: number }[] {
   return readdirSync(`/proc/${pid}/task`).map((tid) => {
     const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return { rtPriority: Number(f[37]), policy: Number(f[38]) };
+    return { nice: Number(f[16]), rtPriority: Number(f[37]), policy: Number(f[38]) };
   });
 }
 
 const startEngine = enginesPerTest();
 
-describe('scheduling.realtime', () => {
-  it('puts ingest, the strategy and risk on SCHED_FIFO, ingest above its consumers; the rest stay on the normal scheduler', async () => {
+describe('scheduling', () => {
+  it("on the normal scheduler: the threads a tick crosses at nice 0, the store thread and the helper threads (V8's and libuv's pools) at 10", async () => {
+    const e = await startEngine({ strategies: [{ name: 'latency-probe', params: { every: 10 } }] });
+    await e.waitFor('signals at the risk thread', async () => (await e.metric('tickring_risk_signals_total')) >= 5);
+    const nice = (thread: string) => e.metric('tickring_thread_nice', { thread });
+    // a strategy thread once ran at 19: it imported the model pool's task module, which niced whoever loaded it
+    await e.waitFor('each thread sampled its nice value', async () => (await nice('store')) === 10);
+    expect([await nice('ingest'), await nice('strategy:latency-probe'), await nice('risk'), await nice('http'), await nice('store')]).toEqual([0, 0, 0, 0, 10]);
+    // the main thread and the 5 workers above at 0 and 10; every other task is a helper, niced before the workers started
+    const byNice = tasks(e.child.pid!).reduce<Record<number, number>>((n, t) => ({ ...n, [t.nice]: (n[t.nice] ?? 0) + 1 }), {});
+    expect(byNice[0]).toBe(5); // main, ingest, strategy, risk, http
+    expect(byNice[10]).toBeGreaterThanOrEqual(1 + 4); // the store thread and at least V8's platform pool
+    expect(Object.keys(byNice).map(Number).every((n) => [0, 10, 19].includes(n))).toBe(true);
+  });
+
+  it('scheduling.realtime puts ingest, the strategy and risk on SCHED_FIFO, ingest above its consumers; the rest stay on the normal scheduler', async () => {
     const e = await startEngine({ scheduling: { realtime: true, priority: 20 }, strategies: [{ name: 'latency-probe', params: { every: 10 } }] });
     await e.waitFor('ready', async () => (await e.get('/health/ready')).status === 200);
     await e.waitFor('signals at the risk thread', async () => (await e.metric('tickring_risk_signals_total')) >= 5);

@@ -1,0 +1,7 @@
+import { fitGarch } from '../analytics/garch.js';
+import { fitHmm } from '../analytics/hmm.js';
+
+/** The fit a strategy's `requestFit` asks for: the model pool's work, or a deterministic replay's inline one. */
+export function fitModel(kind: 'garch' | 'hmm', x: Float64Array) {
+  return kind === 'garch' ? fitGarch(x) : fitHmm(x, 4);
+}
