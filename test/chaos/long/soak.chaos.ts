@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseMetric, startEngineProcess } from '../../helpers/engine-process.js';
 import { freshDatabase } from '../../helpers/services.js';
@@ -37,6 +38,13 @@ describe(`chaos (long): a ${MINUTES}-minute soak at 10k ticks/s`, () => {
         }));
       };
       const rss: { minute: number; kb: number }[] = [];
+      // anonymous (heaps, buffers) and file-backed (code, mapped files) resident memory: which kind grows
+      const rssKinds: Record<'anon' | 'file', number[]> = { anon: [], file: [] };
+      const sampleRssKinds = () => {
+        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+        rssKinds.anon.push(Math.round(Number(/RssAnon:\s+(\d+)/.exec(status)![1]) / 1024));
+        rssKinds.file.push(Math.round(Number(/RssFile:\s+(\d+)/.exec(status)![1]) / 1024));
+      };
       // each thread's committed V8 heap and external memory, to place any growth of the process
       const threads = ['ingest', ...strategies, 'risk', 'store', 'http'];
       const heaps: Record<string, number[]> = {};
@@ -52,6 +60,7 @@ describe(`chaos (long): a ${MINUTES}-minute soak at 10k ticks/s`, () => {
       while (minutes() < MINUTES) {
         await sleep(30_000);
         rss.push({ minute: minutes(), kb: rssKb(pid) });
+        sampleRssKinds();
         await sampleHeaps();
         if (!warm && minutes() >= WINDOW_MIN) warm = await pauses(); // warm-up over: pauses from here on count
       }
@@ -78,6 +87,7 @@ describe(`chaos (long): a ${MINUTES}-minute soak at 10k ticks/s`, () => {
           scheduling: fifo ? 'SCHED_FIFO (scheduling.realtime)' : 'normal scheduler',
           rssAfterWarmUpMiB: Math.round(warmRss / 1024), rssEndMiB: Math.round(endRss / 1024), rssGrowthPct: Number(growthPct.toFixed(2)),
           rssMiBEvery30s: rss.map((r) => Math.round(r.kb / 1024)).join(' '), // where it grew, for the next look
+          rssAnonMiBEvery30s: rssKinds.anon.join(' '), rssFileMiBEvery30s: rssKinds.file.join(' '),
           ...Object.fromEntries(Object.entries(heaps).map(([k, v]) => [`${k} MiB every 30 s`, v.join(' ')])),
           ...Object.fromEntries(end.flatMap((p, i) => [
             [`${p.thread} gc max ms`, Number(p.gcMaxMs.toFixed(2))], [`${p.thread} stall max ms`, Number(p.stallMaxMs.toFixed(2))],
