@@ -137,8 +137,11 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
     const file = name === INGEST ? 'ingest-thread.js' : name === RISK ? 'risk-thread.js' : name === STORE ? 'store-thread.js' : name === HTTP ? 'http-thread.js' : 'strategy-thread.js';
     threads.set(name, new SupervisedThread(name, entry(file), plan, status, log, onEvent, () => clock.now(), resourceLimitsOf(name)));
   }
-  // Consumers first, so no tick is produced before its reader exists.
-  for (const name of [...plan.threads].reverse()) threads.get(name)!.start();
+  // The producer of ticks only once every other thread is up: no tick waits in a ring (or overflows it) for a
+  // reader still loading, and an ingest thread on SCHED_FIFO at 100k ticks/s cannot take the cores from
+  // threads still starting on the normal scheduler (the risk and HTTP threads once missed the start timeout so).
+  for (const name of plan.threads) if (name !== INGEST) threads.get(name)!.start();
+  let producing = false;
 
   const needIngestPort = config.feeds.publishers.enabled;
   await new Promise<void>((resolve, reject) => {
@@ -147,6 +150,10 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
       startTimeoutMs,
     );
     notify = () => {
+      if (!producing && plan.threads.every((t) => t === INGEST || started.has(t))) {
+        producing = true;
+        threads.get(INGEST)!.start();
+      }
       if (started.size === plan.threads.length && ports.http !== null && (!needIngestPort || ports.ingest !== null)) {
         clearTimeout(timer);
         resolve();
