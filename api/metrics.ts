@@ -231,8 +231,10 @@ export class MetricsExposition {
       ['tickring_thread_stalls_over_10ms_total', 'counter', 'Consumer-loop stalls over 10 ms.', 'stallsOver10ms', 1],
       ['tickring_thread_heap_used_bytes', 'gauge', 'Objects in the thread\'s V8 heap, garbage not yet collected included (sampled once a second).', 'heapUsedBytes', 1],
       ['tickring_thread_heap_total_bytes', 'gauge', 'Memory committed to the thread\'s V8 heap: its share of the resident set.', 'heapTotalBytes', 1],
+      ['tickring_thread_young_generation_bytes', 'gauge', 'Of the committed heap, the young generation (new space and its large-object space; sampled once a second).', 'youngBytes', 1],
       ['tickring_thread_heap_live_bytes', 'gauge', 'Heap in use just after the thread\'s last full garbage collection seen (watched 10 s of every minute; 0 before the first): growth here is a leak.', 'heapLiveBytes', 1],
       ['tickring_thread_realtime_priority', 'gauge', 'SCHED_FIFO priority of the thread under scheduling.realtime (0: the normal scheduler).', 'realtimePriority', 1],
+      ['tickring_thread_slice_seconds', 'gauge', 'Scheduler slice of the thread on the normal scheduler (Linux 6.6+; shorter for the threads a tick crosses under scheduling.sliceUs; 0: unknown).', 'sliceNs', 1e-9],
       ['tickring_thread_nice', 'gauge', 'Nice value of the thread on the normal scheduler (Linux; a higher one gives the core up sooner): 0 for the threads a tick crosses.', 'nice', 1],
       ['tickring_thread_external_bytes', 'gauge', 'ArrayBuffers and Buffers the thread\'s heap holds (shared memory counts in each thread that maps it).', 'externalBytes', 1],
     ] as const;

@@ -1,11 +1,11 @@
-import { getHeapStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Clock } from '../engine/clock.js';
 import { createLogger, type Logger } from '../engine/log.js';
 import type { EnginePlan } from '../engine/plan.js';
 import { StatusRegion } from '../engine/status/status-region.js';
 import { watchCollections } from './gc-watch.js';
-import { niceOfThisThread, realtimePriority, realtimeThisThread } from './thread-priority.js';
+import { niceOfThisThread, realtimePriority, realtimeThisThread, sliceOfThisThread, slicePlan, sliceThisThread } from './thread-priority.js';
 import type { ControlAction, RiskLimitsChange } from '../api/control-api.js';
 
 /** What every thread receives at spawn. */
@@ -98,13 +98,16 @@ export function threadKit(): ThreadKit {
   const liveSlot = status.slot(`thread.${data.thread}.heapLiveBytes`);
   watchCollections((ms) => pause(gcSlots, ms), (bytes) => status.set(liveSlot, bytes)); // for the life of the thread
   // this thread's heap and nice value, once a second (a few microseconds; never per tick)
-  const sampledSlots = ['heapUsedBytes', 'heapTotalBytes', 'externalBytes', 'nice'].map((f) => status.slot(`thread.${data.thread}.${f}`));
+  const sampledSlots = ['heapUsedBytes', 'heapTotalBytes', 'externalBytes', 'nice', 'youngBytes'].map((f) => status.slot(`thread.${data.thread}.${f}`));
   const sample = () => {
     const h = getHeapStatistics();
     status.set(sampledSlots[0], h.used_heap_size);
     status.set(sampledSlots[1], h.total_heap_size);
     status.set(sampledSlots[2], h.external_memory);
     status.set(sampledSlots[3], niceOfThisThread() ?? 0);
+    let young = 0;
+    for (const s of getHeapSpaceStatistics()) if (s.space_name === 'new_space' || s.space_name === 'new_large_object_space') young += s.space_size;
+    status.set(sampledSlots[4], young);
   };
   sample();
   setInterval(sample, 1000).unref();
@@ -128,6 +131,12 @@ export function threadKit(): ThreadKit {
     if (refused) log.warn({ priority: rt, reason: refused }, 'real-time scheduling refused: this thread runs on the normal scheduler (grant CAP_SYS_NICE or an rtprio limit)');
     else log.info({ priority: rt }, 'real-time scheduling (SCHED_FIFO)');
   }
+  const slice = kit.realtime ? null : slicePlan(plan.config, data.thread);
+  if (slice !== null) {
+    const refused = sliceThisThread(slice);
+    if (refused) log.warn({ sliceNs: slice, reason: refused }, 'short scheduler slice refused: this thread runs with the kernel default');
+  }
+  status.set(status.slot(`thread.${data.thread}.sliceNs`), sliceOfThisThread() ?? 0);
   kit.beat();
   return kit;
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import type { Config } from '../engine/config/schema.js';
 import { isTickConsumer } from '../engine/plan.js';
@@ -68,6 +68,43 @@ export function niceOtherThreads(nice: number): { niced: number; refused: string
   return { niced, refused };
 }
 
+/** Linux's sched_setattr system call number, per architecture (no libc wrapper: called through perl's syscall). */
+const SCHED_SETATTR: Partial<Record<NodeJS.Architecture, number>> = { x64: 314, arm64: 274 };
+
+/** This thread's scheduler slice in ns (`se.slice` in /proc; Linux 6.6+ with scheduler debug info), or null. */
+export function sliceOfThisThread(): number | null {
+  try {
+    const m = /^se\.slice\s*:\s*(\d+)/m.exec(readFileSync('/proc/thread-self/sched', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Asks the normal scheduler for a shorter slice for this thread: `sched_setattr` with SCHED_OTHER and
+ * `sched_runtime` (Linux 6.12+, EEVDF custom slices; no privilege needed; the kernel clamps it to 0.1-100 ms).
+ * A task's virtual deadline is its slice ahead, so a waking thread with a short slice has the earliest deadline
+ * and takes the core from the thread running there at once, where with the default slice (1.4 ms on this
+ * 2-core machine) it may wait for that thread's slice to run out. Node has no call for it and the engine no
+ * native code: perl's `syscall` (perl-base is part of every Debian image) makes the call. Keeps the thread's
+ * nice value. Returns why not, or null when done and read back.
+ */
+export function sliceThisThread(ns: number): string | null {
+  const tid = taskId();
+  const nr = SCHED_SETATTR[process.arch];
+  if (tid === null || nr === undefined) return `no sched_setattr here (${process.platform}/${process.arch})`;
+  // struct sched_attr (56 bytes): size, policy 0 (SCHED_OTHER), flags, nice, rt priority, runtime (the slice), ...
+  const script = 'my ($nr, $tid, $nice, $ns) = @ARGV; my $a = pack("LLQlLQQQLL", 56, 0, 0, $nice, 0, $ns, 0, 0, 0, 0); syscall($nr + 0, $tid + 0, $a, 0) == 0 or die "sched_setattr: $!\n";';
+  const r = spawnSync('perl', ['-e', script, String(nr), String(tid), String(getPriority(tid)), String(ns)], { encoding: 'utf8', timeout: 5000 });
+  if (r.error) return `perl: ${r.error.message}`;
+  if (r.status !== 0) return (r.stderr || `perl exited with ${r.status}`).trim();
+  const got = sliceOfThisThread();
+  // kernels before 6.12 take the call and ignore the runtime of a SCHED_OTHER task
+  if (got !== null && got !== ns) return `the kernel kept a ${got} ns slice (custom slices need Linux 6.12+)`;
+  return null;
+}
+
 /**
  * Puts this thread on SCHED_FIFO at `priority`, through util-linux `chrt` (the engine has no native code and
  * Node has no call for it). Returns why not, or null when done: it needs CAP_SYS_NICE, or an RLIMIT_RTPRIO of
@@ -80,6 +117,20 @@ export function realtimeThisThread(priority: number): string | null {
   if (r.error) return `chrt: ${r.error.message}`;
   if (r.status !== 0) return (r.stderr || `chrt exited with ${r.status}`).trim();
   return null;
+}
+
+/** The threads a tick crosses: ingest, each strategy, risk. */
+const onTickPath = (thread: string) => thread === 'ingest' || isTickConsumer(thread);
+
+/**
+ * The slice in ns a thread asks the normal scheduler for (null: the kernel's): the threads a tick crosses, when
+ * `scheduling.sliceUs` is set, as it is by default. Measured on the 2-core machine, desk strategies at 10k
+ * ticks/s, 45-s windows, 3 runs each alternating: tick-to-signal p99 969 / 780 / 760 us with 100-us slices
+ * against 1,266 / 1,167 / 1,200 us with the kernel's 1.4 ms.
+ */
+export function slicePlan(config: Pick<Config, 'scheduling'>, thread: string): number | null {
+  const us = config.scheduling.sliceUs;
+  return us > 0 && onTickPath(thread) ? us * 1000 : null;
 }
 
 /**
@@ -95,7 +146,6 @@ export function realtimeThisThread(priority: number): string | null {
 export function realtimePriority(config: Pick<Config, 'scheduling' | 'deterministic'>, thread: string): number | null {
   const s = config.scheduling;
   if (!s.realtime || config.deterministic) return null;
-  if (thread === 'ingest') return s.priority + 1;
-  if (isTickConsumer(thread)) return s.priority;
-  return null;
+  if (!onTickPath(thread)) return null;
+  return thread === 'ingest' ? s.priority + 1 : s.priority;
 }

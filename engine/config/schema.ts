@@ -347,9 +347,19 @@ export const configSchema = z
         realtime: z.boolean().default(false),
         /** The real-time priority (1-97) of each strategy and of the risk thread; ingest, their producer, runs one above. */
         priority: z.number().int().min(1).max(97).default(10),
+        /**
+         * On the normal scheduler, the slice in microseconds the threads a tick crosses ask for (Linux 6.12+): a
+         * short one lets a woken thread take a core at once instead of waiting out the running thread's
+         * (workers/thread-priority.ts). 0: the kernel's default.
+         */
+        sliceUs: z
+          .number()
+          .int()
+          .refine((us) => us === 0 || (us >= 100 && us <= 100_000), 'expected 0 (the kernel default) or 100-100000 (the range Linux takes)')
+          .default(100),
       })
       .strict()
-      .default({ realtime: false, priority: 10 }),
+      .default({ realtime: false, priority: 10, sliceUs: 100 }),
     /** The strategies the desk runs by default; `latency-probe` (a diagnostic that signals on every Nth tick) is for benches and tests. */
     strategies: z.array(strategyConfig).min(1).default([{ name: 'volume-scalper', params: {} }, { name: 'regime-detector', params: {} }]),
     supervisor: z

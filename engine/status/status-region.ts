@@ -22,9 +22,11 @@ export const THREAD_FIELDS = [
   // the thread's own V8 heap (v8.getHeapStatistics, once a second): where a process's memory is
   'heapUsedBytes',
   'heapTotalBytes', // committed to the heap: what the thread adds to RSS
+  'youngBytes', // of which the young generation (new space and its large objects): it grows in steps, up to a cap
   'externalBytes', // ArrayBuffers and Buffers its heap points to (shared memory counts in every thread)
   'heapLiveBytes', // heap in use just after the last full collection (0 before the first): what lives
   'realtimePriority', // SCHED_FIFO priority the thread runs at (0: the normal scheduler)
+  'sliceNs', // the scheduler slice the thread runs with on the normal scheduler (Linux 6.6+; read at start)
   'nice', // the thread's nice value on the normal scheduler (Linux; sampled once a second)
 ] as const;
 export const FEED_FIELDS = [

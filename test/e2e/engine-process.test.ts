@@ -36,7 +36,12 @@ describe('engine process', () => {
     for (const thread of ['ingest', 'risk', 'store', 'http']) {
       const used = await e.metric('tickring_thread_heap_used_bytes', { thread });
       expect(used, thread).toBeGreaterThan(1e6);
-      expect(await e.metric('tickring_thread_heap_total_bytes', { thread }), thread).toBeGreaterThanOrEqual(used);
+      const total = await e.metric('tickring_thread_heap_total_bytes', { thread });
+      expect(total, thread).toBeGreaterThanOrEqual(used);
+      // the young generation is part of what is committed, and never empty (V8 starts it at a semi-space pair)
+      const young = await e.metric('tickring_thread_young_generation_bytes', { thread });
+      expect(young, thread).toBeGreaterThan(0);
+      expect(young, thread).toBeLessThan(total);
       expect(await e.metric('tickring_thread_external_bytes', { thread }), thread).toBeGreaterThan(0);
       // what lives after the thread's last full collection (0 before its first: V8 may wait minutes; test/workers/gc-watch.test.ts forces one)
       expect(await e.metric('tickring_thread_heap_live_bytes', { thread }), thread).toBeLessThanOrEqual(await e.metric('tickring_thread_heap_total_bytes', { thread }));

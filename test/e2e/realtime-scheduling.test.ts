@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { enginesPerTest } from '../helpers/engine-process.js';
 
@@ -11,11 +12,12 @@ function realtimePermitted(): boolean {
   return ok;
 }
 
-/** Nice value, scheduling policy (1: SCHED_FIFO) and real-time priority of every task of a process, from /proc. */
-function tasks(pid: number): { nice: number; policy: number; rtPriority: number }[] {
+/** Nice value, scheduling policy (1: SCHED_FIFO), real-time priority and slice of every task of a process, from /proc. */
+function tasks(pid: number): { nice: number; policy: number; rtPriority: number; sliceNs: number }[] {
   return readdirSync(`/proc/${pid}/task`).map((tid) => {
     const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return { nice: Number(f[16]), rtPriority: Number(f[37]), policy: Number(f[38]) };
+    const slice = /^se\.slice\s*:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/task/${tid}/sched`, 'utf8'));
+    return { nice: Number(f[16]), rtPriority: Number(f[37]), policy: Number(f[38]), sliceNs: slice ? Number(slice[1]) : 0 };
   });
 }
 
@@ -34,6 +36,14 @@ describe('scheduling', () => {
     expect(byNice[0]).toBe(5); // main, ingest, strategy, risk, http
     expect(byNice[10]).toBeGreaterThanOrEqual(1 + 4); // the store thread and at least V8's platform pool
     expect(Object.keys(byNice).map(Number).every((n) => [0, 10, 19].includes(n))).toBe(true);
+    // the three threads a tick crosses ask for 100-us slices (Linux 6.12+), so a woken one takes a core at once
+    const slice = (thread: string) => e.metric('tickring_thread_slice_seconds', { thread });
+    const [major, minor] = /^(\d+)\.(\d+)/.exec(release())!.slice(1).map(Number);
+    if (major > 6 || (major === 6 && minor >= 12)) {
+      expect([await slice('ingest'), await slice('strategy:latency-probe'), await slice('risk')]).toEqual([100e-6, 100e-6, 100e-6]);
+      for (const thread of ['store', 'http']) expect(await slice(thread)).toBeGreaterThan(100e-6);
+      expect(tasks(e.child.pid!).filter((t) => t.sliceNs === 100_000)).toHaveLength(3);
+    }
   });
 
   it('scheduling.realtime puts ingest, the strategy and risk on SCHED_FIFO, ingest above its consumers; the rest stay on the normal scheduler', async () => {

@@ -55,7 +55,7 @@ describe('config', () => {
   });
 
   it('real-time scheduling: off by default, on from the environment, refused beside busy-spin rings', () => {
-    expect(loadConfig({}).scheduling).toEqual({ realtime: false, priority: 10 });
+    expect(loadConfig({}).scheduling).toEqual({ realtime: false, priority: 10, sliceUs: 100 });
     expect(loadConfig({ TICKRING_REALTIME: 'true' }).scheduling.realtime).toBe(true);
     expect(loadConfig({ TICKRING_REALTIME: 'false' }, file({ scheduling: { realtime: true } })).scheduling.realtime).toBe(false);
     expect(problems(() => loadConfig({ TICKRING_REALTIME: 'yes' }))).toEqual(["TICKRING_REALTIME: expected true or false, got 'yes'"]);
@@ -63,6 +63,14 @@ describe('config', () => {
     expect(problems(() => loadConfig({ TICKRING_REALTIME: 'true' }, file({ rings: { waitStrategy: 'busy-spin' } })))).toEqual([
       'scheduling.realtime: not with rings.waitStrategy busy-spin (a real-time thread that never parks never gives its core back)',
     ]);
+  });
+
+  it('the scheduler slice of the tick threads: 100 us by default, 0 for the kernel default, else within what Linux takes', () => {
+    expect(loadConfig({}, file({ scheduling: { sliceUs: 0 } })).scheduling.sliceUs).toBe(0);
+    expect(loadConfig({}, file({ scheduling: { sliceUs: 250 } })).scheduling.sliceUs).toBe(250);
+    for (const bad of [50, 200_000]) {
+      expect(problems(() => loadConfig({}, file({ scheduling: { sliceUs: bad } })))).toEqual(['scheduling.sliceUs: expected 0 (the kernel default) or 100-100000 (the range Linux takes)']);
+    }
   });
 
   it('a file key with a bad value names the key and the allowed values', () => {

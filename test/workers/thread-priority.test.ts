@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../engine/config/load.js';
-import { realtimePriority } from '../../workers/thread-priority.js';
+import { realtimePriority, slicePlan } from '../../workers/thread-priority.js';
 import { compiled } from '../helpers/compiled.js';
 
 describe('thread scheduling', () => {
@@ -11,6 +11,42 @@ describe('thread scheduling', () => {
     expect(realtimePriority(loadConfig({}), 'risk')).toBeNull();
     // a deterministic replay runs every thread flat out: never real-time
     expect(realtimePriority({ ...on, deterministic: true }, 'risk')).toBeNull();
+  });
+
+  it('short scheduler slices: 100 us by default for the threads a tick crosses, none for the others, none when set to 0', () => {
+    const threads = ['ingest', 'strategy:volume-scalper', 'strategy:regime-detector', 'risk', 'store', 'http', 'main'];
+    expect(threads.map((t) => slicePlan(loadConfig({}), t))).toEqual([100_000, 100_000, 100_000, 100_000, null, null, null]);
+    const off = loadConfig({});
+    off.scheduling.sliceUs = 0;
+    expect(threads.map((t) => slicePlan(off, t)).every((s) => s === null)).toBe(true);
+  });
+
+  it('gives this thread a short slice without privilege, keeping its nice value; the kernel shows it', () => {
+    // as nobody, with no capability: custom slices need none
+    const script = `
+      const { readFileSync } = require('node:fs');
+      const os = require('node:os');
+      const tid = () => Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+      import(${JSON.stringify(compiled('workers/thread-priority.js'))}).then((m) => {
+        os.setPriority(tid(), 3);
+        const before = m.sliceOfThisThread();
+        const refused = m.sliceThisThread(250000);
+        const kernelSlice = Number(/se\\.slice\\s*:\\s*(\\d+)/.exec(readFileSync('/proc/thread-self/sched', 'utf8'))[1]);
+        console.log(JSON.stringify({ before, refused, after: m.sliceOfThisThread(), kernelSlice, nice: os.getPriority(tid()) }));
+      });`;
+    const r = spawnSync('setpriv', ['--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups', '--inh-caps', '-all', '--bounding-set', '-all', process.execPath, '-e', script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const [major, minor] = (spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.match(/^(\d+)\.(\d+)/) ?? []).slice(1).map(Number);
+    if (major > 6 || (major === 6 && minor >= 12)) {
+      expect(out.refused).toBeNull();
+      expect(out.before).not.toBe(250_000);
+      expect(out.after).toBe(250_000);
+      expect(out.kernelSlice).toBe(250_000);
+    } else {
+      expect(out.refused).toMatch(/custom slices need Linux 6\.12/);
+    }
+    expect(out.nice).toBe(3);
   });
 
   it("nices the process's helper threads, not the calling thread nor the workers it starts after", () => {

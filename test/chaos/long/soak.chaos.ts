@@ -51,7 +51,7 @@ describe(`chaos (long): a ${MINUTES}-minute soak at 10k ticks/s`, () => {
       const sampleHeaps = async () => {
         const text = (await e.get('/metrics')).text;
         for (const thread of threads) {
-          for (const [k, m] of [['heap', 'tickring_thread_heap_total_bytes'], ['heap used', 'tickring_thread_heap_used_bytes'], ['live after full gc', 'tickring_thread_heap_live_bytes'], ['external', 'tickring_thread_external_bytes']] as const) {
+          for (const [k, m] of [['heap', 'tickring_thread_heap_total_bytes'], ['heap used', 'tickring_thread_heap_used_bytes'], ['young generation', 'tickring_thread_young_generation_bytes'], ['live after full gc', 'tickring_thread_heap_live_bytes'], ['external', 'tickring_thread_external_bytes']] as const) {
             (heaps[`${thread} ${k}`] ??= []).push(Math.round(parseMetric(text, m, { thread }) / 2 ** 20));
           }
         }
