@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { resourceLimitsOf, TICK_PATH_YOUNG_GENERATION_MB } from '../../workers/engine-runner.js';
+import { compiled } from '../helpers/compiled.js';
 
 /**
  * A thread that makes garbage with survivors (a sliding window of objects), as a long-running engine thread
@@ -44,5 +46,29 @@ describe('the young generation of the threads on the tick path', () => {
     // within a page: V8 counts the young large-object space in whole pages
     expect(capped).toBeLessThan(TICK_PATH_YOUNG_GENERATION_MB + 0.25);
     expect(free).toBeGreaterThan(TICK_PATH_YOUNG_GENERATION_MB);
+  });
+
+  it('is full size from its first scavenge when the engine presized it, where V8 starts it at a fraction', () => {
+    // in a process of its own (a V8 flag is for the whole process): a capped thread makes ~16 MiB of garbage that dies young
+    const script = (presize: boolean) => `
+      const { Worker } = require('node:worker_threads');
+      import(${JSON.stringify(compiled('workers/engine-runner.js'))}).then((m) => {
+        if (${presize}) m.presizeYoungGenerations();
+        const w = new Worker(\`
+          const v8 = require('node:v8');
+          const young = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 2 ** 20;
+          let keep = null;
+          for (let i = 0; i < 200000; i++) keep = { i, boxed: [i + 0.5] };
+          require('node:worker_threads').parentPort.postMessage(young());\`, { eval: true, resourceLimits: m.resourceLimitsOf('strategy:volume-scalper') });
+        w.once('message', (mib) => { console.log(mib); process.exit(0); });
+      });`;
+    const newSpaceMiB = (presize: boolean) => {
+      const r = spawnSync(process.execPath, ['-e', script(presize)], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return Number(r.stdout.trim());
+    };
+    // new space is its two semi-spaces: the cap's two thirds
+    expect(newSpaceMiB(true)).toBe((2 * TICK_PATH_YOUNG_GENERATION_MB) / 3);
+    expect(newSpaceMiB(false)).toBeLessThan((2 * TICK_PATH_YOUNG_GENERATION_MB) / 3);
   });
 });
