@@ -41,8 +41,8 @@ export const resourceLimitsOf = (thread: string) =>
 
 /**
  * Starts every thread's young generation at the tick-path threads' cap (semi-spaces of a third of it), so theirs
- * is full size from the first scavenge instead of growing from 1 MiB semi-spaces in steps over the first
- * ~12 minutes of trading (30-minute soak: the volume scalper's committed heap 11 -> 15 MiB while what it used
+ * is full size from the start instead of growing from 1 MiB semi-spaces in steps over the first ~12 minutes of
+ * trading (V8 may still leave the second semi-space uncommitted in a thread that allocates little) (30-minute soak: the volume scalper's committed heap 11 -> 15 MiB while what it used
  * stayed flat), as a JVM sized with -Xmn for a trading session does not resize its heap during it. A V8 flag,
  * so for each isolate started after the call: the other threads start there too and still grow to V8's own cap.
  */
