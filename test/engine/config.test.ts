@@ -69,7 +69,8 @@ describe('config', () => {
     expect(loadConfig({}, file({ scheduling: { sliceUs: 0 } })).scheduling.sliceUs).toBe(0);
     expect(loadConfig({}, file({ scheduling: { sliceUs: 250 } })).scheduling.sliceUs).toBe(250);
     for (const bad of [50, 200_000]) {
-      expect(problems(() => loadConfig({}, file({ scheduling: { sliceUs: bad } })))).toEqual(['scheduling.sliceUs: expected 0 (the kernel default) or 100-100000 (the range Linux takes)']);
+      const f = file({ scheduling: { sliceUs: bad } });
+      expect(problems(() => loadConfig({}, f))).toEqual([`scheduling.sliceUs: expected 0 (the kernel default) or 100-100000 (the range Linux takes) (${f})`]);
     }
   });
 
