@@ -97,7 +97,7 @@ export function threadKit(): ThreadKit {
   };
   const liveSlot = status.slot(`thread.${data.thread}.heapLiveBytes`);
   watchCollections((ms) => pause(gcSlots, ms), (bytes) => status.set(liveSlot, bytes)); // for the life of the thread
-  // this thread's heap and nice value, once a second (a few microseconds; never per tick)
+  // this thread's heap (its young generation too) and nice value, once a second (a few microseconds; never per tick)
   const sampledSlots = ['heapUsedBytes', 'heapTotalBytes', 'externalBytes', 'nice', 'youngBytes'].map((f) => status.slot(`thread.${data.thread}.${f}`));
   const sample = () => {
     const h = getHeapStatistics();
