@@ -5,7 +5,7 @@ import { createLogger, type Logger } from '../engine/log.js';
 import type { EnginePlan } from '../engine/plan.js';
 import { StatusRegion } from '../engine/status/status-region.js';
 import { watchCollections } from './gc-watch.js';
-import { niceOfThisThread, realtimePriority, realtimeThisThread, sliceOfThisThread, slicePlan, sliceThisThread } from './thread-priority.js';
+import { nameThisThread, niceOfThisThread, realtimePriority, realtimeThisThread, sliceOfThisThread, slicePlan, sliceThisThread } from './thread-priority.js';
 import type { ControlAction, RiskLimitsChange } from '../api/control-api.js';
 
 /** What every thread receives at spawn. */
@@ -82,6 +82,7 @@ export function threadKit(): ThreadKit {
   const port = parentPort;
   const data = workerData as ThreadData;
   const { plan } = data;
+  nameThisThread(data.thread.replace('strategy:', ''));
   const clock = new Clock(plan.anchor);
   const status = new StatusRegion(plan.status.buffer, plan.status.layout);
   const log = createLogger(plan.config.log.level, data.thread);

@@ -12,12 +12,14 @@ function realtimePermitted(): boolean {
   return ok;
 }
 
-/** Nice value, scheduling policy (1: SCHED_FIFO), real-time priority and slice of every task of a process, from /proc. */
-function tasks(pid: number): { nice: number; policy: number; rtPriority: number; sliceNs: number }[] {
+/** Name, nice value, scheduling policy (1: SCHED_FIFO), real-time priority and slice of every task of a process, from /proc. */
+function tasks(pid: number): { name: string; nice: number; policy: number; rtPriority: number; sliceNs: number }[] {
   return readdirSync(`/proc/${pid}/task`).map((tid) => {
-    const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
     const slice = /^se\.slice\s*:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/task/${tid}/sched`, 'utf8'));
-    return { nice: Number(f[16]), rtPriority: Number(f[37]), policy: Number(f[38]), sliceNs: slice ? Number(slice[1]) : 0 };
+    const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+    return { name, nice: Number(f[16]), rtPriority: Number(f[37]), policy: Number(f[38]), sliceNs: slice ? Number(slice[1]) : 0 };
   });
 }
 
@@ -31,6 +33,9 @@ describe('scheduling', () => {
     // a strategy thread once ran at 19: it imported the model pool's task module, which niced whoever loaded it
     await e.waitFor('each thread sampled its nice value', async () => (await nice('store')) === 10);
     expect([await nice('ingest'), await nice('strategy:latency-probe'), await nice('risk'), await nice('http'), await nice('store')]).toEqual([0, 0, 0, 0, 10]);
+    // each engine thread's task is named after it (top -H, ps and perf show which is which), at its own nice value
+    const named = Object.fromEntries(tasks(e.child.pid!).map((t) => [t.name, t.nice]));
+    expect(['ingest', 'latency-probe', 'risk', 'http', 'store'].map((n) => named[n])).toEqual([0, 0, 0, 0, 10]);
     // the main thread and the 5 workers above at 0 and 10; every other task is a helper, niced before the workers started
     const byNice = tasks(e.child.pid!).reduce<Record<number, number>>((n, t) => ({ ...n, [t.nice]: (n[t.nice] ?? 0) + 1 }), {});
     expect(byNice[0]).toBe(5); // main, ingest, strategy, risk, http
@@ -42,7 +47,7 @@ describe('scheduling', () => {
     if (major > 6 || (major === 6 && minor >= 12)) {
       expect([await slice('ingest'), await slice('strategy:latency-probe'), await slice('risk')]).toEqual([100e-6, 100e-6, 100e-6]);
       for (const thread of ['store', 'http']) expect(await slice(thread)).toBeGreaterThan(100e-6);
-      expect(tasks(e.child.pid!).filter((t) => t.sliceNs === 100_000)).toHaveLength(3);
+      expect(tasks(e.child.pid!).filter((t) => t.sliceNs === 100_000).map((t) => t.name).sort()).toEqual(['ingest', 'latency-probe', 'risk']);
     }
   });
 
@@ -54,7 +59,7 @@ describe('scheduling', () => {
     const fifo = tasks(e.child.pid!).filter((t) => t.policy === 1);
     if (realtimePermitted()) {
       expect([await priority('ingest'), await priority('strategy:latency-probe'), await priority('risk')]).toEqual([21, 20, 20]);
-      expect(fifo.map((t) => t.rtPriority).sort()).toEqual([20, 20, 21]);
+      expect(fifo.map((t) => `${t.name} ${t.rtPriority}`).sort()).toEqual(['ingest 21', 'latency-probe 20', 'risk 20']);
     } else {
       // refused: said once per thread, and every thread runs on
       expect(e.logs.filter((l) => /real-time scheduling refused/.test(l.msg)).map((l) => l.thread).sort()).toEqual(['ingest', 'risk', 'strategy:latency-probe']);
