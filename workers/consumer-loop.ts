@@ -1,8 +1,10 @@
 import type { WaitStrategy } from '../native-free-ringbuffer/index.js';
 import type { ThreadKit } from './thread-kit.js';
+import { ThreadSchedStat } from './thread-schedstat.js';
 
 const SLICE_MS = 20;
 const BEAT_MS = 100;
+const PAUSE_LOG_EVERY_MS = 10_000;
 
 /**
  * The loop of a thread that consumes rings: wait with the configured strategy,
@@ -15,10 +17,37 @@ export function runConsumerLoop(kit: ThreadKit, wait: WaitStrategy, ready: () =>
   let draining = false;
   let lastBeat = 0;
   let sliceEnded = NaN;
+  // read at each slice's start and end (100 times a second, never per tick), so a pause says whether this
+  // thread ran through it or waited for a core
+  const sched = new ThreadSchedStat();
+  let runNs = 0;
+  let waitNs = 0;
+  let markedAt = 0;
+  const mark = () => {
+    sched.read();
+    runNs = sched.runNs;
+    waitNs = sched.waitNs;
+    markedAt = performance.now();
+  };
+  const ms2 = (ms: number) => Math.round(ms * 100) / 100;
+  let loggedAt = -Infinity;
+  const away = (ms: number, where: string) => {
+    if (!kit.stall(ms) || performance.now() - loggedAt < PAUSE_LOG_EVERY_MS) return;
+    const ranNs = runNs;
+    const waitedNs = waitNs;
+    const since = markedAt;
+    mark();
+    loggedAt = markedAt;
+    kit.log.warn(
+      { ms: ms2(ms), where, windowMs: ms2(markedAt - since), ranMs: ms2((runNs - ranNs) / 1e6), waitedMs: ms2((waitNs - waitedNs) / 1e6) },
+      'a pause over 10 ms on this thread; of windowMs around it, ranMs on a core, waitedMs ready but waiting for one, the rest parked or taken by a VM host (one line per 10 s at most: tickring_thread_stalls_over_10ms_total counts every pause)',
+    );
+  };
   const slice = (): void => {
     const started = performance.now();
     // the event-loop turn between slices (timers, control messages, GC observers): time away from the rings
-    if (sliceEnded === sliceEnded) kit.stall(started - sliceEnded);
+    if (sliceEnded === sliceEnded) away(started - sliceEnded, 'between slices');
+    mark();
     const end = started + SLICE_MS;
     for (;;) {
       const now = performance.now();
@@ -30,7 +59,7 @@ export function runConsumerLoop(kit: ThreadKit, wait: WaitStrategy, ready: () =>
       if (wait.waitFor(ready, Math.min(10, end - now))) {
         const c0 = performance.now();
         consume();
-        kit.stall(performance.now() - c0);
+        away(performance.now() - c0, 'reading the rings');
       } else if (draining) {
         void Promise.resolve()
           .then(onDrained)
@@ -38,6 +67,7 @@ export function runConsumerLoop(kit: ThreadKit, wait: WaitStrategy, ready: () =>
         return;
       }
     }
+    mark();
     sliceEnded = performance.now();
     setImmediate(slice);
   };

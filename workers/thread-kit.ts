@@ -71,8 +71,8 @@ export interface ThreadKit {
   realtime: boolean;
   /** Writes this thread's heartbeat. */
   beat(): void;
-  /** Reports a time the thread's consumer loop was away from its rings (ms). */
-  stall(ms: number): void;
+  /** Reports a time the thread's consumer loop was away from its rings (ms); true when it was a pause (over 10 ms). */
+  stall(ms: number): boolean;
   onControl(handler: (m: ControlMessage) => void): void;
   send(event: ThreadEvent): void;
 }
@@ -95,6 +95,7 @@ export function threadKit(): ThreadKit {
   const pause = (s: { max: number; over: number }, ms: number) => {
     if (ms > status.get(s.max)) status.set(s.max, ms);
     if (ms > PAUSE_MS) status.add(s.over, 1);
+    return ms > PAUSE_MS;
   };
   const liveSlot = status.slot(`thread.${data.thread}.heapLiveBytes`);
   watchCollections((ms) => pause(gcSlots, ms), (bytes) => status.set(liveSlot, bytes)); // for the life of the thread

@@ -34,6 +34,11 @@ describe('chaos: a slow strategy', () => {
       return w.rings[0].dropped > 0 && w;
     }, 15_000);
     expect(during.lagMs).toBeGreaterThan(100);
+    // its batches (up to 256 ticks of 1 ms) are pauses: said, with where the time went (it slept: not on a core)
+    const pause = e.logs.find((l) => l.thread === 'strategy:slow' && /a pause over 10 ms/.test(String(l.msg)));
+    expect(pause).toMatchObject({ level: 40, where: 'reading the rings' });
+    expect(pause!.windowMs).toBeGreaterThanOrEqual(pause!.ms);
+    expect(pause!.ranMs).toBeLessThan(pause!.ms / 2);
     expect((await worker('strategy:fast')).lagging).toBe(false);
     await e.waitFor('it is fast again and has caught up', async () => (await slowTicks()) > 17_000 && !(await worker('strategy:slow')).lagging, 30_000);
     phase = 'after';
