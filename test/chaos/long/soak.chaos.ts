@@ -94,6 +94,11 @@ describe(`chaos (long): a ${MINUTES}-minute soak at 10k ticks/s`, () => {
             [`${p.thread} pauses over 10 ms after warm-up`, pausesAfterWarmUp[i]],
           ])),
           signals: parseMetric(text, 'tickring_risk_signals_total', {}), fills: parseMetric(text, 'tickring_fills_total', {}),
+          // each strategy thread's pauses as it said them: when (minute), how long, and where the time went
+          pausesSaid: e.logs
+            .filter((l) => strategies.includes(String(l.thread)) && /a pause over 10 ms/.test(String(l.msg)))
+            .map((l) => `${l.thread} min ${((Number(l.time) - t0) / 60_000).toFixed(1)}: ${l.ms} ms ${l.where}, ran ${l.ranMs} waited ${l.waitedMs} of ${l.windowMs}`)
+            .join('; '),
         },
       });
       expect(growthPct).toBeLessThan(5);
