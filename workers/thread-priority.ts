@@ -19,8 +19,9 @@ function taskId(): number | null {
 }
 
 /**
- * Names this thread's Linux task after the engine thread it runs (`tickring:risk`, cut to the kernel's 15
- * characters), so top -H, ps and perf tell the threads apart; every worker is `node` otherwise. Off Linux, nothing.
+ * Names this thread's Linux task after the engine thread it runs (`risk`, a strategy by its id; cut to the
+ * kernel's 15 characters), so top -H, ps and perf tell the threads apart; every worker is `node` otherwise.
+ * Off Linux, nothing.
  */
 export function nameThisThread(name: string): void {
   try {
