@@ -17,8 +17,8 @@ export function runConsumerLoop(kit: ThreadKit, wait: WaitStrategy, ready: () =>
   let draining = false;
   let lastBeat = 0;
   let sliceEnded = NaN;
-  // read at each slice's start and end (100 times a second, never per tick), so a pause says whether this
-  // thread ran through it or waited for a core
+  // read at each slice's end (50 times a second, never per tick), so a pause says whether this thread ran
+  // through it or waited for a core: over the time since the last slice ended, the gap between slices included
   const sched = new ThreadSchedStat();
   let runNs = 0;
   let waitNs = 0;
@@ -47,7 +47,6 @@ export function runConsumerLoop(kit: ThreadKit, wait: WaitStrategy, ready: () =>
     const started = performance.now();
     // the event-loop turn between slices (timers, control messages, GC observers): time away from the rings
     if (sliceEnded === sliceEnded) away(started - sliceEnded, 'between slices');
-    mark();
     const end = started + SLICE_MS;
     for (;;) {
       const now = performance.now();
@@ -71,6 +70,7 @@ export function runConsumerLoop(kit: ThreadKit, wait: WaitStrategy, ready: () =>
     sliceEnded = performance.now();
     setImmediate(slice);
   };
+  mark();
   setImmediate(slice);
   return {
     drain: () => {

@@ -15,9 +15,10 @@ describe("a thread's time on a core and waiting for one (/proc/thread-self/sched
     const wait1 = s.waitNs;
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30);
     s.read();
-    // the busy loop: on a core for most of it; never more than it lasted (a VM's host may take some: neither)
+    // the busy loop: on a core for most of it; not more than it lasted (a VM's host may take some: neither), give
+    // or take the kernel's accounting, which brings a running thread's total up to date at its scheduler ticks
     expect(run1 - run0).toBeGreaterThan(15e6);
-    expect(run1 - run0 + (wait1 - wait0)).toBeLessThanOrEqual(busyNs + 1e6);
+    expect(run1 - run0 + (wait1 - wait0)).toBeLessThanOrEqual(busyNs + 5e6);
     expect(s.runNs - run1).toBeLessThan(5e6); // asleep: not on a core
     expect(s.waitNs).toBeGreaterThanOrEqual(wait1);
   });
