@@ -104,3 +104,58 @@ export function phaseP99(timeline: readonly LatencyPoint[], phase: string, key: 
   const v = timeline.filter((p) => p.phase === phase && p[key] !== null).map((p) => p[key]!).sort((a, b) => a - b);
   return v.length ? v[v.length >> 1] : null;
 }
+
+/**
+ * Time the VM's host took from each vCPU (steal, from /proc/stat), sampled every `everyMs` until `stop()`,
+ * and each named engine thread's major page faults (from /proc/PID/task/*\/stat) at the same times: with
+ * them a pause on a strategy thread can be told apart as the host's (steal on a vCPU then), the kernel's
+ * (a major fault on the thread then) or the engine's own (neither).
+ */
+export function watchHost(pid: number, threads: readonly string[], everyMs = 100) {
+  // USER_HZ is 100 on Linux builds for x86 and arm64: steal is counted in 10-ms ticks
+  const TICK_MS = 10;
+  const samples: { at: number; steal: number[]; majflt: number[] }[] = [];
+  const readSteal = () =>
+    readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .filter((l) => /^cpu\d+ /.test(l))
+      .map((l) => Number(l.trim().split(/\s+/)[8]) * TICK_MS);
+  const readMajflt = () => {
+    const out = threads.map(() => 0);
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const k = threads.indexOf(comm);
+        // fields after the name: state is the 3rd field, majflt the 12th
+        if (k >= 0) out[k] += Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[9]);
+      } catch {
+        // the task ended between the listing and the read
+      }
+    }
+    return out;
+  };
+  const sample = () => samples.push({ at: Date.now(), steal: readSteal(), majflt: readMajflt() });
+  sample();
+  const timer = setInterval(sample, everyMs).unref();
+  /** Per vCPU, the steal (ms) in the samples from `fromMs` to `toMs`; and per thread, the major faults then. */
+  const between = (fromMs: number, toMs: number) => {
+    let a = samples[0];
+    for (const s of samples) if (s.at <= fromMs) a = s;
+    const b = samples.find((s) => s.at >= toMs) ?? samples[samples.length - 1];
+    return { stealMs: b.steal.map((v, i) => v - a.steal[i]), majflt: b.majflt.map((v, i) => v - a.majflt[i]) };
+  };
+  return {
+    between,
+    /** The most steal any one vCPU had within one sampling interval, ms. */
+    maxStealPerInterval(fromMs: number): number {
+      let max = 0;
+      for (let k = 1; k < samples.length; k++) {
+        if (samples[k - 1].at < fromMs) continue;
+        for (let i = 0; i < samples[k].steal.length; i++) max = Math.max(max, samples[k].steal[i] - samples[k - 1].steal[i]);
+      }
+      return max;
+    },
+    stop: () => clearInterval(timer),
+  };
+}

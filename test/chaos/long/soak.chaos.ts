@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseMetric, startEngineProcess } from '../../helpers/engine-process.js';
 import { freshDatabase } from '../../helpers/services.js';
-import { phaseP99, recordScenario, rssKb, watchLatency } from '../chaos-kit.js';
+import { phaseP99, recordScenario, rssKb, watchHost, watchLatency } from '../chaos-kit.js';
 import { LATENCY_BUCKETS_SECONDS } from '../../../api/metrics.js';
 
 const MINUTES = Number(process.env.TICKRING_SOAK_MINUTES ?? 30);
@@ -27,6 +27,8 @@ describe(`chaos (long): a ${MINUTES}-minute soak at 10k ticks/s`, () => {
       const phase = () => (minutes() < WINDOW_MIN ? 'first' : minutes() >= MINUTES - WINDOW_MIN ? 'last' : 'middle');
       const watch = watchLatency(e, 'tick_to_signal', 'all', 30_000, phase);
       const strategies = ['strategy:volume-scalper', 'strategy:regime-detector'];
+      // the threads' Linux task names (workers/thread-priority.ts names them after the strategy's id)
+      const host = watchHost(pid, ['volume-scalper', 'regime-detector']);
       const pauses = async () => {
         const text = (await e.get('/metrics')).text;
         return strategies.map((thread) => ({
@@ -57,14 +59,26 @@ describe(`chaos (long): a ${MINUTES}-minute soak at 10k ticks/s`, () => {
         }
       };
       let warm: Awaited<ReturnType<typeof pauses>> | null = null;
+      let warmAt = 0;
       while (minutes() < MINUTES) {
         await sleep(30_000);
         rss.push({ minute: minutes(), kb: rssKb(pid) });
         sampleRssKinds();
         await sampleHeaps();
-        if (!warm && minutes() >= WINDOW_MIN) warm = await pauses(); // warm-up over: pauses from here on count
+        if (!warm && minutes() >= WINDOW_MIN) {
+          warm = await pauses(); // warm-up over: pauses from here on count
+          warmAt = Date.now();
+        }
       }
       const timeline = await watch.stop();
+      host.stop();
+      const afterWarmUp = host.between(warmAt, Date.now());
+      // each pause line comes right after its pause: the host and the kernel over the second before it
+      const around = (l: Record<string, unknown>) => {
+        const at = Number(l.time);
+        const w = host.between(at - Number(l.ms) - 1000, at + 100);
+        return `steal ms per vCPU ${w.stealMs.join('/')}, major faults ${w.majflt.join('/')}`;
+      };
       const end = await pauses();
       const warmRss = rss.find((r) => r.minute >= WINDOW_MIN)!.kb;
       const endRss = rss[rss.length - 1].kb;
@@ -93,11 +107,14 @@ describe(`chaos (long): a ${MINUTES}-minute soak at 10k ticks/s`, () => {
             [`${p.thread} gc max ms`, Number(p.gcMaxMs.toFixed(2))], [`${p.thread} stall max ms`, Number(p.stallMaxMs.toFixed(2))],
             [`${p.thread} pauses over 10 ms after warm-up`, pausesAfterWarmUp[i]],
           ])),
+          // the host's share: steal after warm-up per vCPU, the most in any 100 ms, and the strategy threads' major faults
+          stealMsPerVcpuAfterWarmUp: afterWarmUp.stealMs.join(' '), stealMaxMsIn100ms: host.maxStealPerInterval(warmAt),
+          majorFaultsAfterWarmUp: afterWarmUp.majflt.join(' '),
           signals: parseMetric(text, 'tickring_risk_signals_total', {}), fills: parseMetric(text, 'tickring_fills_total', {}),
           // each strategy thread's pauses as it said them: when (minute), how long, and where the time went
           pausesSaid: e.logs
             .filter((l) => strategies.includes(String(l.thread)) && /a pause over 10 ms/.test(String(l.msg)))
-            .map((l) => `${l.thread} min ${((Number(l.time) - t0) / 60_000).toFixed(1)}: ${l.ms} ms ${l.where}, ran ${l.ranMs} waited ${l.waitedMs} of ${l.windowMs}`)
+            .map((l) => `${l.thread} min ${((Number(l.time) - t0) / 60_000).toFixed(1)}: ${l.ms} ms ${l.where}, ran ${l.ranMs} waited ${l.waitedMs} of ${l.windowMs}; ${around(l)}`)
             .join('; '),
         },
       });
