@@ -30,17 +30,23 @@ export function runConsumerLoop(kit: ThreadKit, wait: WaitStrategy, ready: () =>
     markedAt = performance.now();
   };
   const ms2 = (ms: number) => Math.round(ms * 100) / 100;
+  // one line per 10 s, and within those 10 s any pause longer than every one said: a short pause said first
+  // (a collection, a busy core) never hides the long one after it
   let loggedAt = -Infinity;
+  let longestSaid = 0;
   const away = (ms: number, where: string) => {
-    if (!kit.stall(ms) || performance.now() - loggedAt < PAUSE_LOG_EVERY_MS) return;
+    if (!kit.stall(ms)) return;
+    const fresh = performance.now() - loggedAt >= PAUSE_LOG_EVERY_MS;
+    if (!fresh && ms <= longestSaid) return;
+    longestSaid = ms;
     const ranNs = runNs;
     const waitedNs = waitNs;
     const since = markedAt;
     mark();
-    loggedAt = markedAt;
+    if (fresh) loggedAt = markedAt;
     kit.log.warn(
       { ms: ms2(ms), where, windowMs: ms2(markedAt - since), ranMs: ms2((runNs - ranNs) / 1e6), waitedMs: ms2((waitNs - waitedNs) / 1e6) },
-      'a pause over 10 ms on this thread; of windowMs around it, ranMs on a core, waitedMs ready but waiting for one, the rest parked or taken by a VM host (one line per 10 s at most: tickring_thread_stalls_over_10ms_total counts every pause)',
+      'a pause over 10 ms on this thread; of windowMs around it, ranMs on a core, waitedMs ready but waiting for one, the rest parked or taken by a VM host (one line per 10 s, and any longer pause within them: tickring_thread_stalls_over_10ms_total counts every pause)',
     );
   };
   const slice = (): void => {

@@ -34,8 +34,11 @@ describe('chaos: a slow strategy', () => {
       return w.rings[0].dropped > 0 && w;
     }, 15_000);
     expect(during.lagMs).toBeGreaterThan(100);
-    // its batches (up to 256 ticks of 1 ms) are pauses: said, with where the time went (it slept: not on a core)
-    const pause = e.logs.find((l) => l.thread === 'strategy:slow' && /a pause over 10 ms/.test(String(l.msg)));
+    // its batches (up to 256 ticks of 1 ms) are pauses: said, with where the time went (it slept: not on a core);
+    // the longest said is one of them, whatever shorter pause (a collection, a busy core) was said before it
+    const pauses = e.logs.filter((l) => l.thread === 'strategy:slow' && /a pause over 10 ms/.test(String(l.msg)));
+    const pause = pauses.reduce((a: (typeof pauses)[number] | undefined, l) => (a && a.ms >= l.ms ? a : l), undefined);
+    expect(Number(pause?.ms)).toBeGreaterThan(50);
     expect(pause).toMatchObject({ level: 40, where: 'reading the rings' });
     expect(pause!.windowMs).toBeGreaterThanOrEqual(pause!.ms);
     expect(pause!.ranMs).toBeLessThan(pause!.ms / 2);
