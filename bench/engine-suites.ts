@@ -120,6 +120,8 @@ export async function engineOrders(quick: boolean, progress: (s: string) => void
   return rows;
 }
 
+const NOTES = ['', '', 'every signal: the wake-up inside signal-to-order', 'every order: the risk thread from reading the signals to the order sent'];
+
 async function engineOrdersWith(realtime: boolean, quick: boolean, progress: (s: string) => void): Promise<BenchRow[]> {
   const window = quick ? 3000 : 15_000;
   progress(`engine signal-to-order with the paper broker @ 10k ticks/s${suffix(realtime)} (${window / 1000 + 1}s)`);
@@ -142,8 +144,8 @@ async function engineOrdersWith(realtime: boolean, quick: boolean, progress: (s:
   const engine = await startBenchEngine(config);
   try {
     await sleep(1000);
-    // strategy-to-risk is the hop inside signal-to-order: beside it, it shows how much of the order path is the wake-up
-    const keys = ['signal_to_order', 'tick_to_order', 'strategy_to_risk'];
+    // signal-to-order is the wake-up (strategy-to-risk, every signal) then the risk thread's work (risk-decide, every order)
+    const keys = ['signal_to_order', 'tick_to_order', 'strategy_to_risk', 'risk_decide'];
     const before = keys.map((k) => engine.status.histogram(k).snapshot());
     // what became of the probe's signals: orders, or decided against (and why)
     const counts = ['orders', 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits', 'refusedByCircuit', 'refusedByRiskLevel', 'unsized', 'trips'];
@@ -153,7 +155,7 @@ async function engineOrdersWith(realtime: boolean, quick: boolean, progress: (s:
     const delta = counts.map((k, i) => `${k} ${engine.status.read(`risk.${k}`) - counts0[i]}`);
     const orders = engine.status.read('risk.orders') - counts0[0];
     return keys.map((k, i) =>
-      hopRow(`${k.replace(/_/g, '-')} @ 10k/s (paper)${suffix(realtime)}`, windowHistogram(before[i], after[i]), i < 2 ? orders / (window / 1000) : windowHistogram(before[i], after[i]).totalCount / (window / 1000), i === 0 ? delta.join(', ') + schedulingNote(engine) : i === 2 ? 'every signal, the hop inside signal-to-order' : ''),
+      hopRow(`${k.replace(/_/g, '-')} @ 10k/s (paper)${suffix(realtime)}`, windowHistogram(before[i], after[i]), i < 2 ? orders / (window / 1000) : windowHistogram(before[i], after[i]).totalCount / (window / 1000), i === 0 ? delta.join(', ') + schedulingNote(engine) : NOTES[i]),
     );
   } finally {
     await engine.stop();

@@ -144,6 +144,9 @@ status.set(brokerSlots.kind, client.kind);
 client.start(onReconciled);
 const signalToOrder = status.histogram('signal_to_order');
 const tickToOrder = status.histogram('tick_to_order');
+const riskDecide = status.histogram('risk_decide');
+/** When this pass of the loop began reading the signal rings (ns): where risk_decide starts. */
+let readingSince = 0;
 const decide = (i: Readonly<OrderIntent>) => {
   status.add(decisionSlots[i.decision], 1);
   const nowMs = now();
@@ -151,6 +154,7 @@ const decide = (i: Readonly<OrderIntent>) => {
     const sent = clock.now();
     signalToOrder.record(sent - i.signalTs);
     tickToOrder.record(sent - i.tickRecvTs);
+    riskDecide.record(sent - readingSince);
   }
   const inst = instrument(i.instrumentId);
   // after the order went out: recording is not on the order path
@@ -272,14 +276,10 @@ const signalsWaiting = () => {
   return false;
 };
 
-/** Live: whatever has arrived, signals first. */
+/** Live: whatever has arrived, signals first; housekeeping last, so it never holds up a signal. */
 function consumeOnArrival(): void {
-  const nowMs = now();
-  orchestrator.flush(nowMs, decide);
-  if (nowMs - lastHousekeeping >= 250) {
-    lastHousekeeping = nowMs;
-    housekeeping(nowMs);
-  }
+  readingSince = clock.now();
+  orchestrator.flush(clock.toEpochMs(readingSince), decide);
   for (let r = 0; r < signalRings.length; r++) {
     const ring = signalRings[r];
     const n = Math.min(ring.available(), MAX_BATCH);
@@ -301,6 +301,11 @@ function consumeOnArrival(): void {
     ticks.release(n);
     status.add(sTicks, n);
   }
+  const nowMs = now();
+  if (nowMs - lastHousekeeping >= 250) {
+    lastHousekeeping = nowMs;
+    housekeeping(nowMs);
+  }
   outbox.pump();
 }
 
@@ -308,6 +313,7 @@ function consumeOnArrival(): void {
 let appliedRecvTs = -Infinity;
 /** The signals (and states) the strategies made of ticks received before `beforeRecvTs`, in strategy order. */
 function signalsBefore(beforeRecvTs: number): void {
+  readingSince = clock.now();
   for (let r = 0; r < signalRings.length; r++) {
     const ring = signalRings[r];
     const n = ring.available();

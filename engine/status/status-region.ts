@@ -122,7 +122,8 @@ export enum ProviderStatus {
  * wait) beside its totals; the others by the risk thread.
  */
 export const STRATEGY_HISTOGRAMS = ['ingest_to_strategy', 'strategy_compute', 'tick_to_signal', 'strategy_to_risk'] as const;
-export const RISK_HISTOGRAMS = ['strategy_to_risk', 'tick_to_signal', 'signal_to_order', 'tick_to_order'] as const;
+/** risk_decide: the risk thread's part of signal_to_order, from reading the signals to the order sent (the rest is the wake-up). */
+export const RISK_HISTOGRAMS = ['strategy_to_risk', 'tick_to_signal', 'signal_to_order', 'tick_to_order', 'risk_decide'] as const;
 
 export interface StatusLayoutSpec {
   threads: string[];

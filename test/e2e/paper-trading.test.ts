@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
-import { probeTrading, startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+import { parseMetric, probeTrading, startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
 import { freshDatabase } from '../helpers/services.js';
 
 let engine: EngineProcess | undefined;
@@ -25,6 +25,13 @@ describe('paper trading end to end', () => {
     expect(await e.metric('tickring_circuit_state')).toBe(0);
     expect(await e.metric('tickring_hop_latency_seconds_count', { hop: 'tick_to_order' })).toBeGreaterThanOrEqual(3);
     expect(await e.metric('tickring_hop_latency_seconds_count', { hop: 'signal_to_order' })).toBeGreaterThanOrEqual(3);
+    // risk_decide is the risk thread's part of signal_to_order: one sample per order as well, and less time in all
+    const text = (await e.get('/metrics')).text;
+    const hop = (name: string, hop: string) => parseMetric(text, name, { hop, strategy: 'all' });
+    // (within one: an order may be between its two recordings as /metrics is read)
+    expect(Math.abs(hop('tickring_hop_latency_seconds_count', 'risk_decide') - hop('tickring_hop_latency_seconds_count', 'signal_to_order'))).toBeLessThanOrEqual(1);
+    expect(hop('tickring_hop_latency_seconds_sum', 'risk_decide')).toBeGreaterThan(0);
+    expect(hop('tickring_hop_latency_seconds_sum', 'risk_decide')).toBeLessThan(hop('tickring_hop_latency_seconds_sum', 'signal_to_order'));
     const risk = (await e.get('/health/risk')).body;
     expect(risk).toMatchObject({ circuit: 'CLOSED', killSwitch: false, limits: { maxLeverage: 1, riskPerTradePct: 0.02 } });
     expect(risk.counters.orders).toBeGreaterThanOrEqual(3);
