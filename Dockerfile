@@ -27,5 +27,5 @@ USER node
 EXPOSE 8080 9001
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.TICKRING_HTTP_PORT||8080)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-ENTRYPOINT ["node", "dist/workers/main.js"]
+ENTRYPOINT ["node", "--use-largepages=silent", "dist/workers/main.js"]
 CMD ["start"]

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --use-largepages=silent
 /**
  * `tickring`: the command line and the main thread. `tickring start` (the
  * default) runs the engine until SIGTERM/SIGINT.
@@ -8,6 +8,7 @@ import { createLogger } from '../engine/log.js';
 import { startEngine } from './engine-runner.js';
 import { collectWhenGrown } from './main-heap.js';
 import { HELPER_THREAD_NICE, niceOtherThreads } from './thread-priority.js';
+import { codeOnHugePagesBytes } from './code-pages.js';
 import path from 'node:path';
 import { openStorage, createUserFromCli } from './storage-cli.js';
 import { embeddedDatabase, postgresDatabase } from '../engine/persistence/database.js';
@@ -71,6 +72,7 @@ async function start(capturePath?: string): Promise<void> {
     process.exit(1);
   }
   const httpHost = config.http.host === '0.0.0.0' ? 'localhost' : config.http.host;
+  const code = codeOnHugePagesBytes();
   const ingestHost = config.ingest.host === '0.0.0.0' ? 'localhost' : config.ingest.host;
   log.info(
     {
@@ -81,9 +83,13 @@ async function start(capturePath?: string): Promise<void> {
       ingest: engine.ports.ingest === null ? null : `ws://${ingestHost}:${engine.ports.ingest}/`,
       threads: engine.plan.threads,
       feeds: engine.plan.feeds,
+      codeOnHugePagesMiB: code === null ? null : Math.round(code / 2 ** 20),
     },
     'tickring started',
   );
+  if (code === 0 && !process.execArgv.some((a) => a.startsWith('--use-largepages'))) {
+    log.warn('node\'s code is in file pages the kernel may reclaim and read back from disk in the middle of trading: start node with --use-largepages=silent (npm start, the tickring command and the image do)');
+  }
   // the engine process's own heap (the main thread supervises and relays model fits): see collectWhenGrown
   const mainHeap = collectWhenGrown(60_000, 2 * 2 ** 20, (freed) => log.debug({ freedBytes: freed }, 'main thread heap collected'));
 

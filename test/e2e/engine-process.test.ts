@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { pack } from 'msgpackr';
@@ -23,11 +24,22 @@ async function connect(port: number): Promise<{ ws: WebSocket; errors: any[] }> 
 
 const startEngine = enginesPerTest();
 
+/** The engine runs with node's code on anonymous huge pages (--use-largepages), where the kernel has them, and says so. */
+function expectCodeOnHugePages(logs: Record<string, any>[]): void {
+  const started = logs.find((l) => l.msg === 'tickring started');
+  expect(started).toBeDefined();
+  const thp = /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))![1];
+  if (thp === 'never') expect(started!.codeOnHugePagesMiB).toBe(0);
+  else expect(started!.codeOnHugePagesMiB).toBeGreaterThanOrEqual(8);
+  expect(logs.some((l) => /file pages the kernel may reclaim/.test(String(l.msg)))).toBe(false);
+}
+
 describe('engine process', () => {
   it('with defaults serves /health/ready 200 on the simulated feed, and signals flow to the risk thread', async () => {
     const e = await startEngine({});
     await e.waitFor('ready', async () => (await e.get('/health/ready')).status === 200);
     expect((await e.get('/health/live')).status).toBe(200);
+    expectCodeOnHugePages(e.logs);
     await e.waitFor('signals at the risk thread', async () => (await e.metric('tickring_risk_signals_total')) >= 5);
     expect(await e.metric('tickring_ticks_in_total', { feed: 'simulator' })).toBeGreaterThan(100);
     const providers = (await e.get('/health/providers')).body.providers;
@@ -53,6 +65,7 @@ describe('engine process', () => {
     const e = await startEngine({}, {}, 'npm start');
     await e.waitFor('ready', async () => (await e.get('/health/ready')).status === 200);
     expect(Date.now() - t0).toBeLessThan(10_000);
+    expectCodeOnHugePages(e.logs);
     // no DATABASE_URL: orders, fills and the rest go to embedded PostgreSQL under the data directory
     const db = await e.waitFor('embedded storage', async () => {
       const r = (await e.get('/health/db')).body;

@@ -42,7 +42,7 @@ export async function startEngineProcess(
   writeFileSync(file, JSON.stringify(how === 'node' && !('strategies' in config) ? { ...config, strategies: [{ name: 'latency-probe', params: {} }] } : config));
   const db = how === 'node' && !env.DATABASE_URL ? await freshDatabase() : null;
   const storageEnv: Record<string, string> = { TICKRING_DATA_DIR: path.join(dir, 'var'), ...(db ? { DATABASE_URL: db.url } : {}) };
-  const [cmd, args] = how === 'node' ? [process.execPath, [compiled('workers/main.js'), ...command]] : ['npm', ['start', '--silent']];
+  const [cmd, args] = how === 'node' ? [process.execPath, ['--use-largepages=silent', compiled('workers/main.js'), ...command]] : ['npm', ['start', '--silent']];
   const child = spawn(cmd, args, {
     cwd: ROOT,
     env: { ...process.env, TICKRING_HTTP_PORT: '0', TICKRING_INGEST_PORT: '0', TICKRING_CONFIG: file, ...storageEnv, ...env },
