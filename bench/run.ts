@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { analytics } from './analytics-suites.js';
 import { engineLatency, engineOrders, engineRss } from './engine-suites.js';
 import { ingest } from './ingest-suites.js';
@@ -17,12 +18,30 @@ import { checkTargets } from './targets.js';
 
 const SUITES = { 'ring-hop': ringHop, 'ring-throughput': ringThroughput, analytics, strategy: strategies, ingest, engine: engineLatency, orders: engineOrders, store, 'http-load': httpLoad, 'engine-rss': engineRss };
 
-export async function runBench(argv: string[]): Promise<void> {
-  const quick = argv.includes('--quick');
-  const onlyArg = argv.indexOf('--only');
-  const only = onlyArg >= 0 ? argv[onlyArg + 1]?.split(',') : undefined;
+const USAGE = `usage: npm run bench [-- --quick] [-- --only SUITE[,SUITE]]\nsuites: ${Object.keys(SUITES).join(', ')}\n`;
+
+/** A mistake on the command line: said with the usage, without a stack. */
+class UsageError extends Error {}
+
+function parseBenchArgs(argv: string[]) {
+  // strict: a mistyped flag stops here with a message, never starts the full run of several minutes
+  try {
+    return parseArgs({ args: argv, strict: true, options: { quick: { type: 'boolean' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }).values;
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+async function runBench(argv: string[]): Promise<void> {
+  const values = parseBenchArgs(argv);
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const quick = values.quick === true;
+  const only = values.only?.split(',');
   const unknown = only?.filter((s) => !(s in SUITES));
-  if (unknown?.length) throw new Error(`unknown suite(s) ${unknown.join(', ')}: choose from ${Object.keys(SUITES).join(', ')}`);
+  if (unknown?.length) throw new UsageError(`unknown suite(s) ${unknown.join(', ')}: choose from ${Object.keys(SUITES).join(', ')}`);
   const out = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results', 'latest.json');
   const started = Date.now();
   const progress = (s: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${s}\n`);
@@ -35,12 +54,17 @@ export async function runBench(argv: string[]): Promise<void> {
   process.stdout.write(`\n${printTable(rows)}\n\n${checkTargets(rows).join('\n')}\n\nwritten to ${path.relative(process.cwd(), out)}${quick ? ' (quick run)' : ''}\n`);
 }
 
+/** The command line: runs the bench and returns the exit code (a usage mistake is said without a stack). */
+export async function benchCli(argv: string[]): Promise<number> {
+  try {
+    await runBench(argv);
+    return 0;
+  } catch (e) {
+    process.stderr.write(e instanceof UsageError ? `bench: ${e.message}\n${USAGE}` : `bench failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+    return 1;
+  }
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  runBench(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (e) => {
-      process.stderr.write(`bench failed: ${e instanceof Error ? e.stack : String(e)}\n`);
-      process.exit(1);
-    },
-  );
+  void benchCli(process.argv.slice(2)).then((code) => process.exit(code));
 }

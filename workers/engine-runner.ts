@@ -55,8 +55,8 @@ export function presizeYoungGenerations(): void {
  * memory back from a heap that looks idle, and a thread that allocates little (the regime detector between
  * bars, the risk thread between orders) looks idle: its watchdog ran a full, memory-reducing collection on
  * both every ~106 s here, with a last pause of 9.7-41.4 ms on the regime detector and 21-27 ms on the risk
- * thread (`--trace-gc`: 'Mark-Compact (reduce) ... GC in old space requested'), the strategy threads' pauses
- * over 10 ms in a 30-minute soak. Their heaps are bounded without it (the young generation capped, the old one
+ * thread (`--trace-gc`: 'Mark-Compact (reduce) ... GC in old space requested'), some of the strategy threads'
+ * pauses over 10 ms in a 30-minute soak (not all: the rest were waits for a core). Their heaps are bounded without it (the young generation capped, the old one
  * holding what lives); V8 still collects whenever a heap needs it, as a trading JVM sized for its session does.
  */
 export function disableMemoryReducer(): void {

@@ -149,9 +149,8 @@ switch (command) {
     process.exit(runSimulate(process.argv.slice(3)));
   }
   case 'bench': {
-    const { runBench } = await import('../bench/run.js');
-    await runBench(process.argv.slice(3));
-    process.exit(0);
+    const { benchCli } = await import('../bench/run.js');
+    process.exit(await benchCli(process.argv.slice(3)));
   }
   case 'help':
   case '--help':
