@@ -91,10 +91,13 @@ export class FlatTrees {
   private readonly roots: Int32Array;
   /** The leaf each tree gave the last sample (what `leaves` returns). */
   private readonly leafOf: Int32Array;
+  /** Outputs per leaf. */
+  private readonly width: number;
 
   constructor(trees: readonly SerializedTree[]) {
     const nodes = trees.reduce((n, t) => n + t.feature.length, 0);
     const width = trees.length > 0 ? trees[0].width : 1;
+    this.width = width;
     const buffer = new ArrayBuffer(16 * nodes);
     this.thresholds = new Float64Array(buffer);
     this.ints = new Int32Array(buffer);
@@ -138,6 +141,33 @@ export class FlatTrees {
 
   get count(): number {
     return this.roots.length;
+  }
+
+  /**
+   * The trees back in their stored form, node ids in this depth-first order (a loaded model keeps only the
+   * compiled form and gives this when it is saved again: the same predictions, maybe another node order).
+   */
+  toTrees(): SerializedTree[] {
+    const { thresholds, ints, roots, values } = this;
+    const width = this.width;
+    const end = thresholds.length / 2;
+    return Array.from(roots, (root, k) => {
+      const next = k + 1 < roots.length ? roots[k + 1] : end;
+      const t = newTree(width);
+      for (let at = root; at < next; at++) {
+        const i = addNode(t);
+        const f = ints[4 * at + 2];
+        if (f < 0) {
+          for (let c = 0; c < width; c++) t.value[i * width + c] = values[ints[4 * at + 3] + c];
+        } else {
+          t.feature[i] = f;
+          t.threshold[i] = thresholds[2 * at];
+          t.left[i] = at + 1 - root;
+          t.right[i] = ints[4 * at + 3] - root;
+        }
+      }
+      return t;
+    });
   }
 
   /** The offset in `values` of the leaf that sample `x` reaches in each tree, into `leafOf`. Allocation-free. */

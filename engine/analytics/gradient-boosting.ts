@@ -33,9 +33,18 @@ export interface SerializedGbm {
 
 export class GradientBoostingClassifier {
   private readonly flat: FlatTrees;
+  private readonly classes: number;
+  private readonly learningRate: number;
+  private readonly prior: Float64Array;
+  /** The trees as stored, kept only by a model trained here (see RandomForest: a loaded one keeps the compiled form alone). */
+  private readonly trees: SerializedTree[] | null;
 
-  private constructor(private readonly model: SerializedGbm) {
+  private constructor(model: SerializedGbm, keepTrees: boolean) {
     this.flat = new FlatTrees(model.trees);
+    this.classes = model.classes;
+    this.learningRate = model.learningRate;
+    this.prior = Float64Array.from(model.prior);
+    this.trees = keepTrees ? model.trees : null;
   }
 
   static train(X: ArrayLike<number>[], y: ArrayLike<number>, classes: number, options: Partial<GbmOptions> = {}): GradientBoostingClassifier {
@@ -73,21 +82,21 @@ export class GradientBoostingClassifier {
         for (let i = 0; i < n; i++) F[i * classes + k] += o.learningRate * flat.values[flat.leaves(X[i])[0]];
       }
     }
-    return new GradientBoostingClassifier({ classes, learningRate: o.learningRate, prior, trees });
+    return new GradientBoostingClassifier({ classes, learningRate: o.learningRate, prior, trees }, true);
   }
 
   static load(model: SerializedGbm): GradientBoostingClassifier {
     if (!Array.isArray(model?.trees) || !(model.classes > 1)) throw new Error('not a serialised gradient-boosting model');
-    return new GradientBoostingClassifier(model);
+    return new GradientBoostingClassifier(model, false);
   }
 
   toJSON(): SerializedGbm {
-    return this.model;
+    return { classes: this.classes, learningRate: this.learningRate, prior: Array.from(this.prior), trees: this.trees ?? this.flat.toTrees() };
   }
 
   /** Class probabilities of one sample into `out` (length = classes). Allocation-free. */
   predictProba(x: ArrayLike<number>, out: Float64Array): Float64Array {
-    const { classes, learningRate, prior } = this.model;
+    const { classes, learningRate, prior } = this;
     const flat = this.flat;
     const values = flat.values;
     const leaves = flat.leaves(x);

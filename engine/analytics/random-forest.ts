@@ -29,11 +29,16 @@ export interface SerializedForest {
 }
 
 export class RandomForest {
-  private readonly flat: FlatTrees;
-
-  private constructor(private readonly model: SerializedForest) {
-    this.flat = new FlatTrees(model.trees);
-  }
+  /**
+   * `trees`: the trees as stored, kept only by a model trained here (to be saved). A loaded one keeps the
+   * compiled form alone: the stored form is ~4 MiB of JS arrays for the desk's model, which every full
+   * collection of a strategy thread would mark again (~3 ms each) for nothing.
+   */
+  private constructor(
+    private readonly classes: number,
+    private readonly flat: FlatTrees,
+    private readonly trees: SerializedTree[] | null,
+  ) {}
 
   static train(X: ArrayLike<number>[], y: ArrayLike<number>, classes: number, options: Partial<ForestOptions> = {}): RandomForest {
     const o = { ...DEFAULT_FOREST, ...options };
@@ -43,21 +48,21 @@ export class RandomForest {
     const trees: SerializedTree[] = [];
     const grower = new GiniTreeGrower(data, y, classes, o, maxFeatures, rng);
     for (let t = 0; t < o.trees; t++) trees.push(grower.grow());
-    return new RandomForest({ classes, trees });
+    return new RandomForest(classes, new FlatTrees(trees), trees);
   }
 
   static load(model: SerializedForest): RandomForest {
     if (!Array.isArray(model?.trees) || !(model.classes > 1)) throw new Error('not a serialised random forest');
-    return new RandomForest(model);
+    return new RandomForest(model.classes, new FlatTrees(model.trees), null);
   }
 
   toJSON(): SerializedForest {
-    return this.model;
+    return { classes: this.classes, trees: this.trees ?? this.flat.toTrees() };
   }
 
   /** Mean leaf class distribution over the trees, into `out`. Allocation-free. */
   predictProba(x: ArrayLike<number>, out: Float64Array): Float64Array {
-    const { classes } = this.model;
+    const classes = this.classes;
     const flat = this.flat;
     const values = flat.values;
     const trees = flat.count;

@@ -91,4 +91,52 @@ describe('flat trees (the compiled form a prediction walks)', () => {
     expect(() => new FlatTrees([{ feature: [], threshold: [], left: [], right: [], value: [], width: 1 }])).toThrow(/no nodes/);
     expect(() => new FlatTrees([leaf(), { ...leaf(), width: 2, value: [1, 1, 2, 2, 3, 3] }])).toThrow(/one width/);
   });
+
+  it('gives its trees back (toTrees): the same leaf for every sample, and compiling them again gives the same buffer', () => {
+    const rng = new Random(23);
+    const trees = Array.from({ length: 12 }, (_, k) => randomTree(rng, 1 + k * 5, 4, 2));
+    const flat = new FlatTrees(trees);
+    const back = flat.toTrees();
+    expect(back).toHaveLength(12);
+    back.forEach((t, k) => expect(t.feature).toHaveLength(trees[k].feature.length));
+    for (let s = 0; s < 300; s++) {
+      const x = Array.from({ length: 4 }, () => rng.next() * 2.4 - 1.2);
+      if (s % 7 === 0) x[s % 4] = NaN;
+      trees.forEach((t, k) => expect(naiveLeaf(back[k], x)).toEqual(naiveLeaf(t, x)));
+    }
+    // already depth-first: compiling the given-back trees reproduces the compiled form exactly
+    expect(new FlatTrees(back).toTrees()).toEqual(back);
+  });
+
+  it('a loaded classifier keeps the compiled trees only, and saved again predicts bit-identically and stays stable', () => {
+    const data = buildRegimeDataset();
+    const bytes = RegimeClassifier.train({ X: data.X.slice(0, 600), y: data.y.slice(0, 600) }, { forest: { trees: 15 }, gbm: { rounds: 8 } }).serialize();
+    const loaded = RegimeClassifier.deserialize(bytes);
+    // no stored trees held by the loaded model (what a strategy thread keeps): only the compiled buffers
+    const storedTreesIn = (root: unknown): number => {
+      const seen = new Set<unknown>();
+      let found = 0;
+      const walk = (o: unknown): void => {
+        if (o === null || typeof o !== 'object' || seen.has(o) || ArrayBuffer.isView(o)) return;
+        seen.add(o);
+        if (Array.isArray((o as { threshold?: unknown }).threshold)) found++;
+        for (const v of Object.values(o)) walk(v);
+      };
+      walk(root);
+      return found;
+    };
+    expect(storedTreesIn(loaded)).toBe(0);
+    // while a model trained here keeps them, to be saved as grown: 15 forest trees and 8 rounds x 4 classes
+    expect(storedTreesIn(RegimeClassifier.train({ X: data.X.slice(0, 300), y: data.y.slice(0, 300) }, { forest: { trees: 15 }, gbm: { rounds: 8 } }))).toBe(15 + 32);
+    const again = RegimeClassifier.deserialize(loaded.serialize());
+    const a = new Float64Array(4);
+    const b = new Float64Array(4);
+    for (const x of data.X.slice(data.trainCount, data.trainCount + 300)) {
+      RegimeClassifier.deserialize(bytes).predictProba(x, a);
+      again.predictProba(x, b);
+      expect(Array.from(b)).toEqual(Array.from(a));
+    }
+    // saving a loaded model twice gives the same bytes
+    expect(Buffer.from(again.serialize()).equals(Buffer.from(loaded.serialize()))).toBe(true);
+  });
 });
