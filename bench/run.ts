@@ -5,7 +5,6 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { analytics } from './analytics-suites.js';
 import { engineLatency, engineOrders, engineRss } from './engine-suites.js';
 import { ingest } from './ingest-suites.js';
@@ -15,27 +14,21 @@ import { ringHop, ringThroughput } from './ring-suites.js';
 import { store } from './store-suites.js';
 import { printTable, writeResults, type BenchRow } from './table.js';
 import { checkTargets } from './targets.js';
+import { parseCommandLine, runCommand, UsageError } from '../workers/command-line.js';
 
 const SUITES = { 'ring-hop': ringHop, 'ring-throughput': ringThroughput, analytics, strategy: strategies, ingest, engine: engineLatency, orders: engineOrders, store, 'http-load': httpLoad, 'engine-rss': engineRss };
 
-const USAGE = `usage: npm run bench [-- --quick] [-- --only SUITE[,SUITE]]\nsuites: ${Object.keys(SUITES).join(', ')}\n`;
-
-/** A mistake on the command line: said with the usage, without a stack. */
-class UsageError extends Error {}
+const USAGE = `usage: npm run bench [-- --quick] [-- --only SUITE[,SUITE]]\nsuites: ${Object.keys(SUITES).join(', ')}`;
 
 function parseBenchArgs(argv: string[]) {
-  // strict: a mistyped flag stops here with a message, never starts the full run of several minutes
-  try {
-    return parseArgs({ args: argv, strict: true, options: { quick: { type: 'boolean' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }).values;
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
+  // strict: a mistyped flag stops here with the usage, never starts the full run of several minutes
+  return parseCommandLine({ args: argv, options: { quick: { type: 'boolean' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }).values;
 }
 
 async function runBench(argv: string[]): Promise<void> {
   const values = parseBenchArgs(argv);
   if (values.help) {
-    process.stdout.write(USAGE);
+    process.stdout.write(`${USAGE}\n`);
     return;
   }
   const quick = values.quick === true;
@@ -54,13 +47,12 @@ async function runBench(argv: string[]): Promise<void> {
   process.stdout.write(`\n${printTable(rows)}\n\n${checkTargets(rows).join('\n')}\n\nwritten to ${path.relative(process.cwd(), out)}${quick ? ' (quick run)' : ''}\n`);
 }
 
-/** The command line: runs the bench and returns the exit code (a usage mistake is said without a stack). */
+/** The command line: runs the bench and returns the exit code (a usage mistake: 2, with the usage; a failed run: 1). */
 export async function benchCli(argv: string[]): Promise<number> {
   try {
-    await runBench(argv);
-    return 0;
+    return await runCommand('bench', USAGE, async () => (await runBench(argv), 0));
   } catch (e) {
-    process.stderr.write(e instanceof UsageError ? `bench: ${e.message}\n${USAGE}` : `bench failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.stderr.write(`bench failed: ${e instanceof Error ? e.stack : String(e)}\n`);
     return 1;
   }
 }

@@ -6,7 +6,6 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../engine/config/load.js';
 import type { Config } from '../engine/config/schema.js';
 import { createLogger } from '../engine/log.js';
@@ -16,34 +15,31 @@ import { writeSimulatedCapture } from '../engine/feeds/replay/simulated-capture.
 import type { StoreRow } from '../engine/persistence/store-rows.js';
 import { startEngine } from './engine-runner.js';
 import { EngineView } from '../api/engine-view.js';
+import { parseCommandLine, runCommand, USAGE_EXIT_CODE, UsageError } from './command-line.js';
 
-export const BACKTEST_USAGE = `usage: tickring backtest FILE [--out DIR] [--speed max|realtime|N] [--symbol SYMBOL] [--format FORMAT]
+const BACKTEST_USAGE = `usage: tickring backtest FILE [--out DIR] [--speed max|realtime|N] [--symbol SYMBOL] [--format FORMAT]
   FILE is a tickring capture, a Binance aggTrades CSV or a recorded Binance stream. The strategies,
   orchestrator, risk and paper broker of the config (TICKRING_CONFIG) run over it; DIR (default
   ./backtests/<file name>) gets rows.ndjson (every row the engine recorded), report.json (trades,
   equity curve, statistics) and report.html (the chart). --speed realtime replays at the recording's
-  pace (same results, by design).
-usage: tickring simulate --out FILE [--hours 24] [--rate 4] [--seed 42] [--symbols BTCUSDT,ETHUSDT]
+  pace (same results, by design).`;
+
+const SIMULATE_USAGE = `usage: tickring simulate --out FILE [--hours 24] [--rate 4] [--seed 42] [--symbols BTCUSDT,ETHUSDT]
   writes the simulated market to a capture, at once (rate: ticks per second of market time).`;
 
-function fail(message: string): never {
-  process.stderr.write(`tickring: ${message}\n`);
-  process.exit(2);
+/** `tickring backtest FILE ...`: the exit code (2: a mistake on the command line or in the config; 1: the run failed). */
+export function runBacktest(argv: string[]): Promise<number> {
+  return runCommand('tickring backtest', BACKTEST_USAGE, () => backtest(argv));
 }
 
-export async function runBacktest(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string' }, speed: { type: 'string' }, symbol: { type: 'string' }, format: { type: 'string' } } });
-  } catch (e) {
-    fail(`${(e as Error).message}\n\n${BACKTEST_USAGE}`);
-  }
+async function backtest(argv: string[]): Promise<number> {
+  const args = parseCommandLine({ args: argv, allowPositionals: true, options: { out: { type: 'string' }, speed: { type: 'string' }, symbol: { type: 'string' }, format: { type: 'string' } } });
   const input = args.positionals[0];
-  if (!input || args.positionals.length > 1) fail(`backtest needs one input file\n\n${BACKTEST_USAGE}`);
-  if (!existsSync(input)) fail(`backtest: ${input} does not exist`);
+  if (!input || args.positionals.length > 1) throw new UsageError('backtest needs one input file');
+  if (!existsSync(input)) throw new UsageError(`${input} does not exist`);
   const speed = args.values.speed ?? 'max';
   const speedValue = speed === 'max' || speed === 'realtime' ? speed : Number(speed);
-  if (speedValue !== 'max' && speedValue !== 'realtime' && !(speedValue > 0)) fail(`backtest: --speed is max, realtime or a number > 0, not '${speed}'`);
+  if (speedValue !== 'max' && speedValue !== 'realtime' && !(speedValue > 0)) throw new UsageError(`--speed is max, realtime or a number > 0, not '${speed}'`);
   const out = path.resolve(args.values.out ?? path.join('backtests', path.basename(input).replace(/\.[^.]+$/, '')));
   mkdirSync(out, { recursive: true });
   const rowsFile = path.join(out, 'rows.ndjson');
@@ -64,8 +60,9 @@ export async function runBacktest(argv: string[]): Promise<number> {
       ['supervisor.shutdownTimeoutMs', 60_000],
     ]);
   } catch (e) {
-    if (e instanceof ConfigError) fail(e.message);
-    throw e;
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`tickring: ${e.message}\n`);
+    return USAGE_EXIT_CODE;
   }
   const log = createLogger(config.log.level, 'backtest');
   const started = Date.now();
@@ -126,19 +123,18 @@ export async function runBacktest(argv: string[]): Promise<number> {
   return 0;
 }
 
-export function runSimulate(argv: string[]): number {
-  let args;
-  try {
-    args = parseArgs({ args: argv, options: { out: { type: 'string' }, hours: { type: 'string' }, rate: { type: 'string' }, seed: { type: 'string' }, symbols: { type: 'string' } } });
-  } catch (e) {
-    fail(`${(e as Error).message}\n\n${BACKTEST_USAGE}`);
-  }
-  const v = args.values;
-  if (!v.out) fail(`simulate needs --out FILE\n\n${BACKTEST_USAGE}`);
+/** `tickring simulate --out FILE ...`: the exit code (2: a mistake on the command line). */
+export function runSimulate(argv: string[]): Promise<number> {
+  return runCommand('tickring simulate', SIMULATE_USAGE, () => simulate(argv));
+}
+
+function simulate(argv: string[]): number {
+  const v = parseCommandLine({ args: argv, options: { out: { type: 'string' }, hours: { type: 'string' }, rate: { type: 'string' }, seed: { type: 'string' }, symbols: { type: 'string' } } }).values;
+  if (!v.out) throw new UsageError('simulate needs --out FILE');
   const hours = Number(v.hours ?? 24);
   const rate = Number(v.rate ?? 4);
   const seed = Number(v.seed ?? 42);
-  if (!(hours > 0) || !(rate > 0) || !Number.isInteger(seed)) fail('simulate: --hours and --rate must be positive numbers, --seed an integer');
+  if (!(hours > 0) || !(rate > 0) || !Number.isInteger(seed)) throw new UsageError('--hours and --rate must be positive numbers, --seed an integer');
   const instruments = (v.symbols ?? 'BTCUSDT,ETHUSDT').split(',').filter(Boolean);
   const n = writeSimulatedCapture({
     file: v.out, instruments, seed, hours, ticksPerSecond: rate,

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { openStorage, createUserFromCli } from './storage-cli.js';
 import { embeddedDatabase, postgresDatabase } from '../engine/persistence/database.js';
 import { migrate } from '../engine/persistence/migrate.js';
+import { USAGE_EXIT_CODE } from './command-line.js';
 
 const USAGE = `usage: tickring <command>
 
@@ -42,7 +43,7 @@ async function start(capturePath?: string): Promise<void> {
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`tickring: ${e.message}\n`);
-      process.exit(2);
+      process.exit(USAGE_EXIT_CODE);
     }
     throw e;
   }
@@ -113,7 +114,7 @@ function loadConfigOrExit() {
     return loadConfig();
   } catch (e) {
     process.stderr.write(`tickring: ${(e as Error).message}\n`);
-    process.exit(2);
+    process.exit(USAGE_EXIT_CODE);
   }
 }
 
@@ -125,7 +126,7 @@ switch (command) {
   case 'record':
     if (!process.argv[3]) {
       process.stderr.write('tickring: record needs a file: tickring record FILE\n');
-      process.exit(2);
+      process.exit(USAGE_EXIT_CODE);
     }
     await start(process.argv[3]);
     break;
@@ -146,7 +147,7 @@ switch (command) {
   }
   case 'simulate': {
     const { runSimulate } = await import('./backtest-cli.js');
-    process.exit(runSimulate(process.argv.slice(3)));
+    process.exit(await runSimulate(process.argv.slice(3)));
   }
   case 'bench': {
     const { benchCli } = await import('../bench/run.js');
@@ -159,5 +160,5 @@ switch (command) {
     break;
   default:
     process.stderr.write(`tickring: unknown command '${command}'\n\n${USAGE}\n`);
-    process.exit(2);
+    process.exit(USAGE_EXIT_CODE);
 }

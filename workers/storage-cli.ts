@@ -4,6 +4,7 @@ import type { Config } from '../engine/config/schema.js';
 import { AuthError, AuthService, DEFAULT_AUTH, ROLES, type Role } from '../engine/auth/auth-service.js';
 import { migrate } from '../engine/persistence/migrate.js';
 import { sqlDatabase } from '../engine/persistence/database.js';
+import { parseCommandLine, runCommand, USAGE_EXIT_CODE, UsageError } from './command-line.js';
 
 /** The database as the command line needs it: migrate, count and create users. */
 export async function openStorage(config: Config) {
@@ -27,22 +28,25 @@ async function readPassword(): Promise<string> {
   return text.split(/\r?\n/)[0];
 }
 
+const USER_USAGE = 'usage: tickring user create --username NAME [--admin | --role admin|operator|viewer]  (password on stdin)';
+
 /** `tickring user create --username NAME [--admin | --role R]`; returns the exit code. */
-export async function createUserFromCli(config: Config, args: string[]): Promise<number> {
-  const usage = 'usage: tickring user create --username NAME [--admin | --role admin|operator|viewer]  (password on stdin)';
-  if (args[0] !== 'create') {
-    process.stderr.write(`tickring: ${usage}\n`);
-    return 2;
-  }
-  const flag = (name: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const username = flag('--username');
-  const role = (args.includes('--admin') ? 'admin' : flag('--role') ?? 'viewer') as Role;
-  if (!username || !ROLES.includes(role)) {
-    process.stderr.write(`tickring: ${usage}\n`);
-    return 2;
+export function createUserFromCli(config: Config, argv: string[]): Promise<number> {
+  return runCommand('tickring user', USER_USAGE, () => createUser(config, argv));
+}
+
+async function createUser(config: Config, argv: string[]): Promise<number> {
+  const { positionals, values } = parseCommandLine({ args: argv, allowPositionals: true, options: { username: { type: 'string' }, admin: { type: 'boolean' }, role: { type: 'string' } } });
+  if (positionals.length !== 1 || positionals[0] !== 'create') throw new UsageError(`the command is 'user create', not 'user ${positionals.join(' ')}'`);
+  const { username } = values;
+  if (!username) throw new UsageError('--username is required');
+  if (values.admin && values.role !== undefined && values.role !== 'admin') throw new UsageError(`--admin and --role ${values.role} contradict each other`);
+  const role = (values.admin ? 'admin' : values.role ?? 'viewer') as Role;
+  if (!ROLES.includes(role)) throw new UsageError(`--role is one of ${ROLES.join(', ')}, not '${role}'`);
+  if (!config.storage.databaseUrl) {
+    // users and logins live in PostgreSQL only (the embedded database serves no control API)
+    process.stderr.write('tickring: user create needs DATABASE_URL: users and logins are kept in PostgreSQL\n');
+    return USAGE_EXIT_CODE;
   }
   const storage = await openStorage(config);
   try {

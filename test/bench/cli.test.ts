@@ -21,9 +21,9 @@ describe('npm run bench command line', () => {
     expect(err.join('')).not.toMatch(/\[bench/);
   });
 
-  it('refuses an unknown flag with the usage and exit code 1, without a stack', async () => {
+  it('refuses an unknown flag with the usage and exit code 2, without a stack', async () => {
     const { err } = capture();
-    expect(await benchCli(['--qiuck'])).toBe(1);
+    expect(await benchCli(['--qiuck'])).toBe(2);
     expect(err.join('')).toMatch(/Unknown option '--qiuck'/);
     expect(err.join('')).toMatch(/usage: npm run bench/);
     expect(err.join('')).not.toMatch(/\n\s+at /);
@@ -31,7 +31,7 @@ describe('npm run bench command line', () => {
 
   it('refuses an unknown suite and names the ones there are', async () => {
     const { err } = capture();
-    expect(await benchCli(['--only', 'order'])).toBe(1);
+    expect(await benchCli(['--only', 'order'])).toBe(2);
     expect(err.join('')).toMatch(/unknown suite\(s\) order: choose from .*orders/);
   });
 });
