@@ -12,6 +12,7 @@ import { PublishedRows, ROW_SLOTS } from '../engine/status/published-rows.js';
 import { runConsumerLoop } from './consumer-loop.js';
 import type { Strategy } from '../engine/strategies/strategy.js';
 import { fitModel } from '../engine/strategies/model-fit.js';
+import type { FitKind } from '../engine/strategies/regime-detector.js';
 
 const MAX_BATCH = 256;
 
@@ -33,7 +34,7 @@ const strategy: Strategy = factory.create(cfg.params, {
   requestFit: deterministic
     ? (kind, instrumentId, x) => {
         try {
-          strategy.applyFit?.(kind, instrumentId, fitModel(kind, x));
+          applyFit(kind, instrumentId, fitModel(kind, x));
         } catch (e) {
           // as from the pool: a fit that fails leaves the current model in place
           log.warn({ kind, instrumentId, err: (e as Error).message }, 'model fit failed; the strategy keeps its current model');
@@ -56,6 +57,7 @@ const sPaused = status.slot(`strategy.${id}.paused`);
 const sProcessed = status.slot(`strategy.${id}.processedTs`);
 const sCommitted = status.slot(`strategy.${id}.committedTs`);
 const sIgnored = status.slot(`strategy.${id}.ignoredTrades`);
+const sFitsApplied = { garch: status.slot(`strategy.${id}.garchFitsApplied`), hmm: status.slot(`strategy.${id}.hmmFitsApplied`) };
 let ignoredLogged = false;
 
 let paused = false;
@@ -130,6 +132,16 @@ function consume(): void {
   }
 }
 
+/**
+ * A refit swapped in: counted (tickring_strategy_fits_applied_total), logged at debug only, as a soak's
+ * detector refits several times a second and each line is an allocation and a message to the main thread.
+ */
+function applyFit(kind: FitKind, instrumentId: number, fit: unknown): void {
+  strategy.applyFit?.(kind, instrumentId, fit);
+  status.add(sFitsApplied[kind], 1);
+  log.debug({ kind, instrumentId }, 'model applied');
+}
+
 const loop = runConsumerLoop(kit, wait, ready, consume, () => log.info({ ticks: status.get(sTicks) }, 'drained'));
 kit.onControl((m) => {
   switch (m.type) {
@@ -148,8 +160,7 @@ kit.onControl((m) => {
       log.info('trained models handed over');
       break;
     case 'model':
-      strategy.applyFit?.(m.kind, m.instrumentId, m.fit);
-      log.info({ kind: m.kind, instrumentId: m.instrumentId }, 'model applied'); // every few hundred bars
+      applyFit(m.kind, m.instrumentId, m.fit);
       break;
     case 'params':
       try {

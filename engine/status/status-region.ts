@@ -46,6 +46,7 @@ export const STRATEGY_FIELDS = [
   'processedTs', // receive time of the last tick the strategy finished (once per batch): the orchestrator's window closes on it
   'committedTs', // the same, written after the batch's signals were committed: a deterministic risk thread waits for it
   'ignoredTrades', // trades the strategy could not take into its state (Strategy.ignoredTrades)
+  'garchFitsApplied', 'hmmFitsApplied', // model refits the strategy swapped in (Strategy.applyFit), by kind
 ] as const;
 /** Control API answers by class (the HTTP thread writes them). */
 export const API_FIELDS = ['ok', 'clientErrors', 'serverErrors'] as const;

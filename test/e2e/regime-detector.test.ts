@@ -14,7 +14,8 @@ describe('both strategies in their worker threads', () => {
     });
     // 4 instruments at ~1,250 ticks/s each: five bars a second each; the first fit request after 60 bars (~12 s)
     await e.waitFor('an HMM fitted in the pool and applied in the strategy thread', async () =>
-      e.logs.some((l) => l.thread === 'strategy:regime-detector' && l.msg === 'model applied' && l.kind === 'hmm'), 30_000);
+      (await e.metric('tickring_strategy_fits_applied_total', { strategy: 'regime-detector', kind: 'hmm' })) > 0, 30_000);
+    expect(await e.metric('tickring_strategy_fits_applied_total', { strategy: 'volume-scalper', kind: 'hmm' })).toBe(0);
     await e.waitFor('a regime with a volatility in /metrics', async () =>
       Number.isFinite(await e.metric('tickring_regime_bar_sigma_percent', { strategy: 'regime-detector', instrument: 'BTCUSDT' })) &&
       (await e.metric('tickring_regime_bar_sigma_percent', { strategy: 'regime-detector', instrument: 'BTCUSDT' })) > 0);
