@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { analytics } from './analytics-suites.js';
 import { engineLatency, engineOrders, engineRss } from './engine-suites.js';
 import { ingest } from './ingest-suites.js';
+import { orderBook } from './order-book-suites.js';
 import { httpLoad } from './http-load-suites.js';
 import { strategies } from './strategy-suites.js';
 import { ringHop, ringThroughput } from './ring-suites.js';
@@ -16,7 +17,7 @@ import { printTable, writeResults, type BenchRow } from './table.js';
 import { checkTargets } from './targets.js';
 import { parseCommandLine, runCommand, UsageError } from '../workers/command-line.js';
 
-const SUITES = { 'ring-hop': ringHop, 'ring-throughput': ringThroughput, analytics, strategy: strategies, ingest, engine: engineLatency, orders: engineOrders, store, 'http-load': httpLoad, 'engine-rss': engineRss };
+const SUITES = { 'ring-hop': ringHop, 'ring-throughput': ringThroughput, analytics, strategy: strategies, ingest, engine: engineLatency, orders: engineOrders, 'order-book': orderBook, store, 'http-load': httpLoad, 'engine-rss': engineRss };
 
 const USAGE = `usage: npm run bench [-- --quick] [-- --only SUITE[,SUITE]]\nsuites: ${Object.keys(SUITES).join(', ')}`;
 

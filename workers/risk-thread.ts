@@ -11,6 +11,7 @@ import { RISK } from '../engine/plan.js';
 import { threadKit } from './thread-kit.js';
 import { DEFAULT_ORCHESTRATOR, Orchestrator, type OrderIntent } from '../engine/orchestrator/orchestrator.js';
 import { Execution } from '../engine/risk/execution.js';
+import { FORGET_EVERY_MS, ORDER_MEMORY_MS } from '../engine/orders/order-book.js';
 import { runConsumerLoop } from './consumer-loop.js';
 import { RingWriter } from '../native-free-ringbuffer/index.js';
 import { StoreOutbox } from './store-outbox.js';
@@ -167,8 +168,6 @@ const riskSlots = Object.fromEntries(
 );
 const CIRCUIT_CODE = { CLOSED: 0, OPEN: 1, HALF_OPEN: 2 } as const;
 let lastHousekeeping = 0;
-/** Final orders are remembered (for idempotent retries and the kill switch) this long, then only stored. */
-const ORDER_MEMORY_MS = 15 * 60_000;
 let lastForget = 0;
 let lastPnl = { at: 0, fills: -1, equity: NaN };
 const PNL_EVERY_MS = 5000;
@@ -202,7 +201,7 @@ function checkStorage(nowMs: number): void {
 function housekeeping(nowMs: number): void {
   checkStorage(nowMs);
   execution.housekeeping(nowMs, regimeState);
-  if (nowMs - lastForget >= 60_000) {
+  if (nowMs - lastForget >= FORGET_EVERY_MS) {
     lastForget = nowMs;
     execution.broker.forgetFinal(nowMs - ORDER_MEMORY_MS);
   }

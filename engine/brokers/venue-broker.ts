@@ -3,6 +3,7 @@ import { PortfolioTracker } from '../analytics/position-sizer.js';
 import { applyFill, applyModify, checkModify, isFinal, OrderError, OrderState, transition, type Order, type OrderChanges, type OrderRequest } from '../orders/order.js';
 import { admit, type Broker, type BrokerEvent } from './broker.js';
 import { OrderBook } from '../orders/order-book.js';
+import { ShardedMap } from '../orders/sharded-map.js';
 
 /** An order as the venue reports it. */
 export interface VenueOrder {
@@ -115,9 +116,10 @@ export class VenueBroker implements Broker {
   readonly portfolio: PortfolioTracker;
   private readonly book: OrderBook;
   /** Client order id -> the venue's order id, and back (trades name the venue's). */
-  private readonly venueIds = new Map<string, string>();
-  private readonly clientIds = new Map<string, string>();
-  private readonly seenTrades = new Set<string>();
+  private readonly venueIds = new ShardedMap<string>();
+  private readonly clientIds = new ShardedMap<string>();
+  /** The trade ids applied to each remembered order (each trade once): forgotten with the order. */
+  private readonly tradesOf = new ShardedMap<Set<string>>();
   private readonly cancelWanted = new Set<string>();
   private polling = false;
   /** The latest problems talking to the venue (at most 100), for health and logs. */
@@ -276,6 +278,7 @@ export class VenueBroker implements Broker {
     return this.book.forgetFinal(beforeMs, (id) => {
       const venueId = this.venueIds.get(id);
       this.venueIds.delete(id);
+      this.tradesOf.delete(id);
       if (venueId !== undefined) this.clientIds.delete(venueId);
     });
   }
@@ -345,7 +348,7 @@ export class VenueBroker implements Broker {
       };
       const fills = [];
       for (const t of trades.filter((x) => x.venueOrderId === v.venueOrderId)) {
-        this.seenTrades.add(t.tradeId);
+        if (!this.tradeSeen(order.clientOrderId, t.tradeId)) continue;
         const fill = { tradeId: t.tradeId, clientOrderId: v.clientOrderId, qty: Math.min(t.qty, order.qty - order.filledQty), price: t.price, fee: t.fee, at: t.at };
         if (fill.qty > 0) {
           applyFill(order, fill);
@@ -368,16 +371,23 @@ export class VenueBroker implements Broker {
     this.clientIds.set(venueId, clientOrderId);
   }
 
+  /** Notes a trade of an order; false when it was noted before. */
+  private tradeSeen(clientOrderId: string, tradeId: string): boolean {
+    let seen = this.tradesOf.get(clientOrderId);
+    if (!seen) this.tradesOf.set(clientOrderId, (seen = new Set()));
+    if (seen.has(tradeId)) return false;
+    seen.add(tradeId);
+    return true;
+  }
+
   private ref(o: Order): VenueRef {
     return { clientOrderId: o.clientOrderId, venueOrderId: this.venueIds.get(o.clientOrderId)!, instrumentId: o.instrumentId };
   }
 
   private applyTrade(t: VenueTrade): void {
-    if (this.seenTrades.has(t.tradeId)) return;
     const client = this.clientIds.get(t.venueOrderId);
     const order = client === undefined ? undefined : this.book.get(client);
-    if (!order || isFinal(order.state)) return;
-    this.seenTrades.add(t.tradeId);
+    if (!order || isFinal(order.state) || !this.tradeSeen(order.clientOrderId, t.tradeId)) return;
     const fill = { tradeId: t.tradeId, clientOrderId: order.clientOrderId, qty: Math.min(t.qty, order.qty - order.filledQty), price: t.price, fee: t.fee, at: t.at };
     if (!(fill.qty > 0)) return;
     applyFill(order, fill);
