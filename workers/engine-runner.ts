@@ -8,6 +8,7 @@ import { SupervisedThread } from './supervised-thread.js';
 import { ModelPool } from './model-pool.js';
 import { regimeClassifierUsers, storedRegimeClassifier, trainRegimeClassifier, wantsRegimeClassifier } from './regime-model.js';
 import type { ThreadEvent } from './thread-kit.js';
+import type { FitKind } from '../engine/strategies/strategy.js';
 import type { ControlAction } from '../api/control-api.js';
 
 export interface RunningEngine {
@@ -120,7 +121,7 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   const handOver = (thread: string) => {
     if (classifier && detectorThreads.has(thread) && plan.models.regimeClassifier !== classifier) threads.get(thread)?.send({ type: 'models', regimeClassifier: classifier });
   };
-  async function fit(thread: string, kind: 'garch' | 'hmm', instrumentId: number, x: Float64Array): Promise<void> {
+  async function fit(thread: string, kind: FitKind, instrumentId: number, x: Float64Array): Promise<void> {
     try {
       const { result, ms } = await models().refit(kind, x);
       threads.get(thread)?.send({ type: 'model', kind, instrumentId, fit: result });

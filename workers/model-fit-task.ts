@@ -8,13 +8,14 @@ import { fitModel } from '../engine/strategies/model-fit.js';
 import { fitHmm, type FitHmmOptions } from '../engine/analytics/hmm.js';
 import { RegimeClassifier, type ClassifierOptions, type TrainingSet } from '../engine/analytics/regime-classifier.js';
 import { buildRegimeDataset } from '../engine/analytics/regime-dataset.js';
+import type { FitKind } from '../engine/strategies/strategy.js';
 import { niceThisThread } from './thread-priority.js';
 
 export type ModelJob =
   | { kind: 'garch'; x: Float64Array }
   | { kind: 'hmm'; x: Float64Array; states: number; options?: FitHmmOptions }
   /** A strategy's refit (fitModel in engine/strategies/model-fit.ts). */
-  | { kind: 'refit'; fit: 'garch' | 'hmm'; x: Float64Array }
+  | { kind: 'refit'; fit: FitKind; x: Float64Array }
   /** Without a set: the built-in one (labelled simulated regimes, buildRegimeDataset). */
   | { kind: 'regime-classifier'; set?: TrainingSet; options?: Partial<ClassifierOptions> };
 

@@ -3,6 +3,7 @@ import type { GarchFit } from '../engine/analytics/garch.js';
 import type { FitHmmOptions, HmmFit } from '../engine/analytics/hmm.js';
 import type { ClassifierOptions, TrainingSet } from '../engine/analytics/regime-classifier.js';
 import type { ModelJob } from './model-fit-task.js';
+import type { FitKind } from '../engine/strategies/strategy.js';
 
 /**
  * A piscina pool for model fitting (GARCH, HMM, the regime classifier).
@@ -33,7 +34,7 @@ export class ModelPool {
   }
 
   /** A strategy's refit, as a deterministic replay does it inline (fitModel). */
-  refit(kind: 'garch' | 'hmm', x: Float64Array): Promise<Fitted<GarchFit | HmmFit>> {
+  refit(kind: FitKind, x: Float64Array): Promise<Fitted<GarchFit | HmmFit>> {
     return this.pool.run({ kind: 'refit', fit: kind, x } satisfies ModelJob);
   }
 

@@ -10,9 +10,8 @@ import { strategyThread } from '../engine/plan.js';
 import { threadKit } from './thread-kit.js';
 import { PublishedRows, ROW_SLOTS } from '../engine/status/published-rows.js';
 import { runConsumerLoop } from './consumer-loop.js';
-import type { Strategy } from '../engine/strategies/strategy.js';
+import type { FitKind, Strategy } from '../engine/strategies/strategy.js';
 import { fitModel } from '../engine/strategies/model-fit.js';
-import type { FitKind } from '../engine/strategies/regime-detector.js';
 
 const MAX_BATCH = 256;
 

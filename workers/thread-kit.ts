@@ -7,6 +7,7 @@ import { StatusRegion } from '../engine/status/status-region.js';
 import { watchCollections } from './gc-watch.js';
 import { nameThisThread, niceOfThisThread, realtimePriority, realtimeThisThread, sliceOfThisThread, slicePlan, sliceThisThread } from './thread-priority.js';
 import type { ControlAction, RiskLimitsChange } from '../api/control-api.js';
+import type { FitKind } from '../engine/strategies/strategy.js';
 
 /** What every thread receives at spawn. */
 export interface ThreadData {
@@ -42,7 +43,7 @@ export type ControlMessage =
   /** HTTP thread: the answer to a question it asked. */
   | { type: 'reply'; requestId: number; ok: boolean; body: unknown }
   /** A model the strategy asked for, fitted by the main thread's pool. */
-  | { type: 'model'; kind: 'garch' | 'hmm'; instrumentId: number; fit: unknown }
+  | { type: 'model'; kind: FitKind; instrumentId: number; fit: unknown }
   /** A trained model for the strategies that arrived after the thread started (serialised, shared). */
   | { type: 'models'; regimeClassifier: SharedArrayBuffer };
 
@@ -57,7 +58,7 @@ export type ThreadEvent =
   /** The answer to a question, for the thread that asked. */
   | { type: 'reply'; to: string; requestId: number; ok: boolean; body: unknown }
   /** A strategy asks for a model fit (the main thread's model pool does it). */
-  | { type: 'fit-request'; kind: 'garch' | 'hmm'; instrumentId: number; x: Float64Array }
+  | { type: 'fit-request'; kind: FitKind; instrumentId: number; x: Float64Array }
   /** A feed with an end (a replay) has played everything. */
   | { type: 'feed-finished'; feed: string; ticks: number };
 

@@ -8,7 +8,7 @@ import { sessionOf, type InstrumentInfo } from '../instruments/registry.js';
 import { RegimeClassifier } from '../analytics/regime-classifier.js';
 import { RegimeFeatures } from '../analytics/regime-features.js';
 import { LABELLED_SIGMA } from '../analytics/regime-simulator.js';
-import type { Strategy, StrategyContext, StrategyFactory } from './strategy.js';
+import type { FitKind, Strategy, StrategyContext, StrategyFactory } from './strategy.js';
 
 /**
  * Volatility Regime Detector. Per instrument, on every closed bar: the five
@@ -88,8 +88,6 @@ export interface RegimeState {
   /** The ML classifier's P(LOW..EXTREME) for the last bar; NaN until it has a full window (or without a classifier). */
   classifierProbabilities: Float64Array;
 }
-
-export type FitKind = 'garch' | 'hmm';
 
 /** The layout of a published regime state (one row per instrument in shared memory). */
 export const REGIME_FIELDS = ['regime', 'pLow', 'pMedium', 'pHigh', 'pExtreme', 'sigmaPct', 'stopDistance', 'sizeMultiplier', 'alerts', 'bars'] as const;

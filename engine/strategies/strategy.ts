@@ -2,6 +2,9 @@ import type { Signal, Tick } from '../../native-free-ringbuffer/index.js';
 import type { z } from 'zod';
 import type { InstrumentInfo } from '../instruments/registry.js';
 
+/** The models a strategy may have fitted in the pool: GARCH(1,1) and the HMM regime filter. */
+export type FitKind = 'garch' | 'hmm';
+
 /**
  * A strategy is single-threaded engine code: the strategy host (a worker, a
  * backtest or a test) feeds it ticks and forwards what it returns. It knows
@@ -18,7 +21,7 @@ export interface Strategy {
   /** Trained models that arrived after the strategy was made (optional; see StrategyContext.models). */
   setModels?(models: NonNullable<StrategyContext['models']>): void;
   /** A fit the strategy asked for, from the model pool (optional). */
-  applyFit?(kind: 'garch' | 'hmm', instrumentId: number, fit: unknown): void;
+  applyFit?(kind: FitKind, instrumentId: number, fit: unknown): void;
   /** Per-instrument state to publish in shared memory after a tick (optional): written into `out`. */
   publish?(instrumentId: number, out: Float64Array): boolean;
   /**
@@ -50,7 +53,7 @@ export interface StrategyContext {
    * Asks for a model fit: off this thread (the host's model pool answers through the strategy's
    * applyFit later), or, in a deterministic replay, computed and applied before this returns.
    */
-  requestFit?(kind: 'garch' | 'hmm', instrumentId: number, x: Float64Array): void;
+  requestFit?(kind: FitKind, instrumentId: number, x: Float64Array): void;
 }
 
 export interface StrategyFactory<P = unknown> {
