@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../engine/config/load.js';
+import { loadConfig } from '../engine/config/load.js';
 import type { Config } from '../engine/config/schema.js';
 import { createLogger } from '../engine/log.js';
 import { buildReport } from '../engine/backtest/report.js';
@@ -15,7 +15,7 @@ import { writeSimulatedCapture } from '../engine/feeds/replay/simulated-capture.
 import type { StoreRow } from '../engine/persistence/store-rows.js';
 import { startEngine } from './engine-runner.js';
 import { EngineView } from '../api/engine-view.js';
-import { parseCommandLine, runCommand, USAGE_EXIT_CODE, UsageError } from './command-line.js';
+import { parseCommandLine, runCommand, UsageError } from './command-line.js';
 
 const BACKTEST_USAGE = `usage: tickring backtest FILE [--out DIR] [--speed max|realtime|N] [--symbol SYMBOL] [--format FORMAT]
   FILE is a tickring capture, a Binance aggTrades CSV or a recorded Binance stream. The strategies,
@@ -41,29 +41,21 @@ async function backtest(argv: string[]): Promise<number> {
   const speedValue = speed === 'max' || speed === 'realtime' ? speed : Number(speed);
   if (speedValue !== 'max' && speedValue !== 'realtime' && !(speedValue > 0)) throw new UsageError(`--speed is max, realtime or a number > 0, not '${speed}'`);
   const out = path.resolve(args.values.out ?? path.join('backtests', path.basename(input).replace(/\.[^.]+$/, '')));
-  mkdirSync(out, { recursive: true });
   const rowsFile = path.join(out, 'rows.ndjson');
-
-  let config: Config;
-  try {
-    config = loadConfig(process.env, process.env.TICKRING_CONFIG, [
-      ['deterministic', true],
-      ['feeds.simulator.enabled', false],
-      ['feeds.publishers.enabled', false],
-      ['feeds.binance.enabled', false],
-      ['feeds.kite.enabled', false],
-      ['feeds.truedata.enabled', false],
-      ['feeds.replay', { enabled: true, file: path.resolve(input), speed: speedValue, ...(args.values.symbol ? { symbol: args.values.symbol } : {}), ...(args.values.format ? { format: args.values.format } : {}) }],
-      ['broker.name', 'paper'],
-      ['storage.rowsFile', rowsFile],
-      ['http.port', 0],
-      ['supervisor.shutdownTimeoutMs', 60_000],
-    ]);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    process.stderr.write(`tickring: ${e.message}\n`);
-    return USAGE_EXIT_CODE;
-  }
+  const config: Config = loadConfig(process.env, process.env.TICKRING_CONFIG, [
+    ['deterministic', true],
+    ['feeds.simulator.enabled', false],
+    ['feeds.publishers.enabled', false],
+    ['feeds.binance.enabled', false],
+    ['feeds.kite.enabled', false],
+    ['feeds.truedata.enabled', false],
+    ['feeds.replay', { enabled: true, file: path.resolve(input), speed: speedValue, ...(args.values.symbol ? { symbol: args.values.symbol } : {}), ...(args.values.format ? { format: args.values.format } : {}) }],
+    ['broker.name', 'paper'],
+    ['storage.rowsFile', rowsFile],
+    ['http.port', 0],
+    ['supervisor.shutdownTimeoutMs', 60_000],
+  ]);
+  mkdirSync(out, { recursive: true }); // once the config holds: a mistake leaves no empty folder behind
   const log = createLogger(config.log.level, 'backtest');
   const started = Date.now();
   const engine = await startEngine(config, log, 30_000);

@@ -3,7 +3,7 @@
  * `tickring`: the command line and the main thread. `tickring start` (the
  * default) runs the engine until SIGTERM/SIGINT.
  */
-import { ConfigError, loadConfig } from '../engine/config/load.js';
+import { loadConfig } from '../engine/config/load.js';
 import { createLogger } from '../engine/log.js';
 import { startEngine } from './engine-runner.js';
 import { collectWhenGrown } from './main-heap.js';
@@ -13,7 +13,7 @@ import path from 'node:path';
 import { openStorage, createUserFromCli } from './storage-cli.js';
 import { embeddedDatabase, postgresDatabase } from '../engine/persistence/database.js';
 import { migrate } from '../engine/persistence/migrate.js';
-import { USAGE_EXIT_CODE } from './command-line.js';
+import { runCommand, UsageError } from './command-line.js';
 
 const USAGE = `usage: tickring <command>
 
@@ -35,18 +35,9 @@ configuration: environment variables TICKRING_HTTP_PORT, TICKRING_HTTP_HOST,
 TICKRING_INGEST_PORT, TICKRING_INGEST_HOST, TICKRING_LOG_LEVEL, and an optional
 JSON file named by TICKRING_CONFIG (see README.md).`;
 
-async function start(capturePath?: string): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-    if (capturePath) config.capture.path = capturePath;
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`tickring: ${e.message}\n`);
-      process.exit(USAGE_EXIT_CODE);
-    }
-    throw e;
-  }
+async function start(capturePath?: string): Promise<null> {
+  const config = loadConfig();
+  if (capturePath) config.capture.path = capturePath;
   const log = createLogger(config.log.level, 'main');
   if (config.storage.databaseUrl) {
     try {
@@ -107,58 +98,44 @@ async function start(capturePath?: string): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  return null; // the engine runs until a signal
 }
 
-function loadConfigOrExit() {
-  try {
-    return loadConfig();
-  } catch (e) {
-    process.stderr.write(`tickring: ${(e as Error).message}\n`);
-    process.exit(USAGE_EXIT_CODE);
-  }
-}
-
-const command = process.argv[2] ?? 'start';
-switch (command) {
-  case 'start':
-    await start();
-    break;
-  case 'record':
-    if (!process.argv[3]) {
-      process.stderr.write('tickring: record needs a file: tickring record FILE\n');
-      process.exit(USAGE_EXIT_CODE);
+/** The command's exit code, or null while the engine runs. */
+async function dispatch(command: string): Promise<number | null> {
+  switch (command) {
+    case 'start':
+      return start();
+    case 'record':
+      if (!process.argv[3]) throw new UsageError('record needs a file: tickring record FILE');
+      return start(process.argv[3]);
+    case 'migrate': {
+      // DATABASE_URL's server, or the embedded database under the data directory (as `start` would use)
+      const { storage } = loadConfig();
+      const db = storage.databaseUrl ? postgresDatabase(storage.databaseUrl) : await embeddedDatabase(path.join(storage.dataDir, 'pgdata'));
+      const applied = await migrate(db);
+      process.stdout.write(`${db.kind === 'embedded' ? `embedded database in ${storage.dataDir}: ` : ''}${applied.length ? `applied migrations ${applied.join(', ')}` : 'schema is up to date'}\n`);
+      await db.close();
+      return 0;
     }
-    await start(process.argv[3]);
-    break;
-  case 'migrate': {
-    // DATABASE_URL's server, or the embedded database under the data directory (as `start` would use)
-    const { storage } = loadConfigOrExit();
-    const db = storage.databaseUrl ? postgresDatabase(storage.databaseUrl) : await embeddedDatabase(path.join(storage.dataDir, 'pgdata'));
-    const applied = await migrate(db);
-    process.stdout.write(`${db.kind === 'embedded' ? `embedded database in ${storage.dataDir}: ` : ''}${applied.length ? `applied migrations ${applied.join(', ')}` : 'schema is up to date'}\n`);
-    await db.close();
-    break;
+    case 'user':
+      return createUserFromCli(loadConfig(), process.argv.slice(3));
+    case 'backtest':
+      return (await import('./backtest-cli.js')).runBacktest(process.argv.slice(3));
+    case 'simulate':
+      return (await import('./backtest-cli.js')).runSimulate(process.argv.slice(3));
+    case 'bench':
+      return (await import('../bench/run.js')).benchCli(process.argv.slice(3));
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    default:
+      throw new UsageError(`unknown command '${command}'`);
   }
-  case 'user':
-    process.exit(await createUserFromCli(loadConfigOrExit(), process.argv.slice(3)));
-  case 'backtest': {
-    const { runBacktest } = await import('./backtest-cli.js');
-    process.exit(await runBacktest(process.argv.slice(3)));
-  }
-  case 'simulate': {
-    const { runSimulate } = await import('./backtest-cli.js');
-    process.exit(await runSimulate(process.argv.slice(3)));
-  }
-  case 'bench': {
-    const { benchCli } = await import('../bench/run.js');
-    process.exit(await benchCli(process.argv.slice(3)));
-  }
-  case 'help':
-  case '--help':
-  case '-h':
-    process.stdout.write(USAGE + '\n');
-    break;
-  default:
-    process.stderr.write(`tickring: unknown command '${command}'\n\n${USAGE}\n`);
-    process.exit(USAGE_EXIT_CODE);
 }
+
+// a mistake in the command line or the configuration: the message, exit code 2 (runCommand)
+const code = await runCommand('tickring', USAGE, () => dispatch(process.argv[2] ?? 'start'));
+if (code !== null) process.exit(code);

@@ -4,7 +4,8 @@ import type { Config } from '../engine/config/schema.js';
 import { AuthError, AuthService, DEFAULT_AUTH, ROLES, type Role } from '../engine/auth/auth-service.js';
 import { migrate } from '../engine/persistence/migrate.js';
 import { sqlDatabase } from '../engine/persistence/database.js';
-import { parseCommandLine, runCommand, USAGE_EXIT_CODE, UsageError } from './command-line.js';
+import { parseCommandLine, runCommand, UsageError } from './command-line.js';
+import { ConfigError } from '../engine/config/load.js';
 
 /** The database as the command line needs it: migrate, count and create users. */
 export async function openStorage(config: Config) {
@@ -43,11 +44,8 @@ async function createUser(config: Config, argv: string[]): Promise<number> {
   if (values.admin && values.role !== undefined && values.role !== 'admin') throw new UsageError(`--admin and --role ${values.role} contradict each other`);
   const role = (values.admin ? 'admin' : values.role ?? 'viewer') as Role;
   if (!ROLES.includes(role)) throw new UsageError(`--role is one of ${ROLES.join(', ')}, not '${role}'`);
-  if (!config.storage.databaseUrl) {
-    // users and logins live in PostgreSQL only (the embedded database serves no control API)
-    process.stderr.write('tickring: user create needs DATABASE_URL: users and logins are kept in PostgreSQL\n');
-    return USAGE_EXIT_CODE;
-  }
+  // users and logins live in PostgreSQL only (the embedded database serves no control API)
+  if (!config.storage.databaseUrl) throw new ConfigError(['user create needs DATABASE_URL: users and logins are kept in PostgreSQL']);
   const storage = await openStorage(config);
   try {
     await storage.migrate();

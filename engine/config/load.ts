@@ -46,9 +46,12 @@ function setPath(target: Record<string, any>, path: string[], value: unknown): v
   o[path[path.length - 1]] = value;
 }
 
+/** One problem: the key, what is wrong, the value given when it is a plain one (a typo shows), and where it came from. */
 function describe(issue: z.core.$ZodIssue, source: string): string {
   const key = issue.path.length ? issue.path.map(String).join('.') : '(root)';
-  return `${key}: ${issue.message}${source ? ` (${source})` : ''}`;
+  const input = (issue as { input?: unknown }).input;
+  const given = typeof input === 'string' || typeof input === 'number' || typeof input === 'boolean' ? `, got ${JSON.stringify(input)}` : '';
+  return `${key}: ${issue.message}${given}${source ? ` (${source})` : ''}`;
 }
 
 /**
@@ -91,7 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.TICK
     } else setPath(raw, path, value);
   }
   for (const [key, value] of overrides) setPath(raw, key.split('.'), value);
-  const parsed = configSchema.safeParse(raw);
+  const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => describe(i, file ?? '')));
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   // zod hands out its default objects themselves: copy, so no caller's change leaks into the next load
@@ -103,7 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.TICK
     s.id ??= s.name;
     if (ids.has(s.id)) problems.push(`strategies[${i}].id: '${s.id}' is used twice; give each instance its own id`);
     ids.add(s.id);
-    const p = strategyFactory(s.name).params.safeParse(s.params);
+    const p = strategyFactory(s.name).params.safeParse(s.params, { reportInput: true });
     if (!p.success) problems.push(...p.error.issues.map((issue) => `strategies[${i}].params.${describe(issue, file ?? '')}`));
     else s.params = p.data as Record<string, unknown>;
   });

@@ -51,7 +51,7 @@ describe('config', () => {
     expect(problems(() => loadConfig({ TICKRING_HTTP_PORT: 'eighty' }))).toEqual([
       "TICKRING_HTTP_PORT: expected a port number 0-65535, got 'eighty'",
     ]);
-    expect(problems(() => loadConfig({ TICKRING_LOG_LEVEL: 'loud' }))[0]).toMatch(/^log\.level: .*"info"/);
+    expect(problems(() => loadConfig({ TICKRING_LOG_LEVEL: 'loud' }))[0]).toMatch(/^log\.level: .*"info".*, got "loud"$/);
   });
 
   it('real-time scheduling: off by default, on from the environment, refused beside busy-spin rings', () => {
@@ -70,7 +70,7 @@ describe('config', () => {
     expect(loadConfig({}, file({ scheduling: { sliceUs: 250 } })).scheduling.sliceUs).toBe(250);
     for (const bad of [50, 200_000]) {
       const f = file({ scheduling: { sliceUs: bad } });
-      expect(problems(() => loadConfig({}, f))).toEqual([`scheduling.sliceUs: expected 0 (the kernel default) or 100-100000 (the range Linux takes) (${f})`]);
+      expect(problems(() => loadConfig({}, f))).toEqual([`scheduling.sliceUs: expected 0 (the kernel default) or 100-100000 (the range Linux takes), got ${bad} (${f})`]);
     }
   });
 
@@ -86,9 +86,9 @@ describe('config', () => {
     expect(p[0]).toMatch(/^ingest: .*prot/);
   });
 
-  it('an unknown strategy stops start-up with the approved names', () => {
+  it('an unknown strategy stops start-up with the approved names and the name given', () => {
     const p = problems(() => loadConfig({}, file({ strategies: [{ name: 'martingale' }] })));
-    expect(p[0]).toMatch(/^strategies\.0\.name: .*"latency-probe"/);
+    expect(p[0]).toMatch(/^strategies\.0\.name: .*"latency-probe".*, got "martingale" \(/);
   });
 
   it("strategy parameters are validated by the strategy's own schema", () => {

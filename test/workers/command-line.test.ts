@@ -2,12 +2,18 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseCommandLine, runCommand, UsageError } from '../../workers/command-line.js';
 import { runBacktest, runSimulate } from '../../workers/backtest-cli.js';
 import { createUserFromCli } from '../../workers/storage-cli.js';
-import { loadConfig } from '../../engine/config/load.js';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../engine/config/load.js';
 
 // Every command says a mistake on its command line the same way: the message, its usage, exit code 2, no stack;
 // and none of them ignores a flag it does not know (a typo must not run with the default instead).
 describe('the command line', () => {
-  afterEach(() => vi.restoreAllMocks());
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+  });
 
   const stderr = () => {
     const err: string[] = [];
@@ -29,6 +35,29 @@ describe('the command line', () => {
     expect(err()).toBe('tool: X is missing\n\nusage: tool X\n');
     expect(await runCommand('tool', 'usage: tool X', () => 0)).toBe(0);
     await expect(runCommand('tool', 'usage: tool X', () => { throw new Error('disk full'); })).rejects.toThrow('disk full');
+  });
+
+  it('turns a ConfigError into the message and exit code 2, without the usage', async () => {
+    const err = stderr();
+    expect(await runCommand('tool', 'usage: tool X', () => { throw new ConfigError(['log.level: must be one of info, warn']); })).toBe(2);
+    expect(err()).toBe('tool: invalid configuration:\n  - log.level: must be one of info, warn\n');
+  });
+
+  it('backtest stops at a config mistake with exit code 2 and the problem, and leaves no output folder behind', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tickring-cli-'));
+    try {
+      const input = path.join(dir, 'day.capture');
+      writeFileSync(input, '');
+      writeFileSync(path.join(dir, 'config.json'), '{"strategies": [{"name": "no-such-strategy"}]}');
+      vi.stubEnv('TICKRING_CONFIG', path.join(dir, 'config.json'));
+      const err = stderr();
+      expect(await runBacktest([input, '--out', path.join(dir, 'out')])).toBe(2);
+      expect(err()).toMatch(/^tickring backtest: invalid configuration:\n  - strategies\.0\.name: .*, got "no-such-strategy"/);
+      expect(err()).not.toMatch(/usage:|\n\s+at /);
+      expect(existsSync(path.join(dir, 'out'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('backtest refuses an unknown flag and a second input with its usage, before starting anything', async () => {
