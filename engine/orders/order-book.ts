@@ -6,7 +6,7 @@ export const ORDER_MEMORY_MS = 15 * 60_000;
 /**
  * How often the risk thread forgets the orders past that memory. A walk reads only the orders old enough to
  * forget (see forgetFinal), so each second it forgets a second's orders: at 200 orders a second with 180,000
- * remembered, 0.15 ms a walk (median; 0.7 ms every 5 s), where once a minute it held the risk thread 6-18 ms.
+ * remembered, 0.14 ms a walk (median), where the walk of every order once a minute took 4.9 ms (median, up to 19.6).
  */
 export const FORGET_EVERY_MS = 1000;
 

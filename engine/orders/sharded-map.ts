@@ -5,8 +5,9 @@
  * Why: V8 rebuilds a Map's whole table when it grows, and when deletions have
  * filled it with holes, in one step. The risk thread remembers every order of
  * the last 15 minutes (180,000 at 200 orders a second), and one insertion into
- * a Map of that size stalled 50-73 ms on this machine while the table was
- * rebuilt; a shard holds a 64th of the keys, so its rebuild is a 64th as long.
+ * a Map of that size stalled 48-88 ms on this machine while the table was
+ * rebuilt; a shard holds a 64th of the keys, so its rebuild is a 64th as long
+ * (npm run bench -- --only order-book: longest insertion 1.4-1.7 ms).
  * Iteration goes shard by shard, each in insertion order.
  */
 export const SHARDS = 64;
