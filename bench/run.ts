@@ -16,6 +16,7 @@ import { store } from './store-suites.js';
 import { printTable, writeResults, type BenchRow } from './table.js';
 import { checkTargets } from './targets.js';
 import { parseCommandLine, runCommand, UsageError } from '../workers/command-line.js';
+import { widenInlining } from '../workers/engine-runner.js';
 
 const SUITES = { 'ring-hop': ringHop, 'ring-throughput': ringThroughput, analytics, strategy: strategies, ingest, engine: engineLatency, orders: engineOrders, 'order-book': orderBook, store, 'http-load': httpLoad, 'engine-rss': engineRss };
 
@@ -32,6 +33,7 @@ async function runBench(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
+  widenInlining(); // as the engine does: the in-process suites measure the code it runs
   const quick = values.quick === true;
   const only = values.only?.split(',');
   const unknown = only?.filter((s) => !(s in SUITES));

@@ -49,6 +49,13 @@ export function checkTargets(rows: BenchRow[]): string[] {
   }
   const vs = find('strategy', 'volume-scalper onTick');
   if (vs) lines.push(`  ${verdict(vs.p99! <= 5000)} volume scalper onTick p99 <= 5 us: ${(vs.p99! / 1000).toFixed(2)} us (p50 ${vs.p50!.toFixed(0)} ns)`);
+  const allocations = rows.filter((r) => r.suite === 'strategy' && r.unit === 'B/tick');
+  if (allocations.length) {
+    const worst = allocations.reduce((a, b) => (b.p50! > a.p50! ? b : a));
+    // something on every tick is at least a 16-byte heap number; under 4 bytes a tick is what a bar's close or a
+    // price ladder's re-centring allocates, spread over the ticks between them (~1 byte a tick in a quick run)
+    lines.push(`  ${verdict(worst.p50! < 4)} strategies' onTick allocates nothing per tick (median < 4 bytes a tick): most ${worst.name} ${worst.p50!.toFixed(2)} B/tick`);
+  }
   for (const sched of ['', ' [realtime]']) {
     const s2o = find('engine', `signal-to-order @ 10k/s (paper)${sched}`);
     if (s2o) lines.push(`  ${verdict(s2o.opsPerSec! > 0 && s2o.p99! <= 200)} signal to order sent p99 <= 200 us (paper broker, 10k ticks/s)${sched}: ${s2o.p99!.toFixed(1)} us over ${(s2o.opsPerSec! || 0).toFixed(0)} orders/s${/REFUSED/.test(s2o.note) ? ' (realtime refused here)' : ''}`);
