@@ -2,7 +2,7 @@ import * as hdr from 'hdr-histogram-js';
 import { RingObserver } from '../native-free-ringbuffer/index.js';
 import { benchConfig, startBenchEngine } from './bench-config.js';
 import { bucketHigh, bucketLow, BUCKETS } from '../engine/status/latency-histogram.js';
-import type { StatusRegion } from '../engine/status/status-region.js';
+import { STRATEGY_COMPUTE_SAMPLE, type StatusRegion } from '../engine/status/status-region.js';
 import type { RunningEngine } from '../workers/engine-runner.js';
 import type { BenchRow } from './table.js';
 import { volumeScalper } from '../engine/strategies/volume-scalper.js';
@@ -109,7 +109,8 @@ async function measureLatency(engine: RunningEngine, rate: number, warmup: numbe
   return keys.map((_, i) => {
     const h = windowHistogram(before[i], after[i]);
     const name = `${names[i]}${probe || i > 0 ? '' : ` (${ids.join(' + ')})`} @ ${rate / 1000}k/s`;
-    return hopRow(name, h, i === 0 ? ticks / seconds : h.totalCount / seconds, i === 0 ? `${wait}; drops ${drops}; ${h.totalCount} samples` : '');
+    const note = i === 0 ? `${wait}; drops ${drops}; ${h.totalCount} samples` : names[i].startsWith('strategy compute') ? `every ${STRATEGY_COMPUTE_SAMPLE}th tick timed` : '';
+    return hopRow(name, h, i === 0 ? ticks / seconds : h.totalCount / seconds, note);
   });
 }
 

@@ -9,13 +9,12 @@ import { strategyFactory } from '../engine/strategies/catalog.js';
 import { strategyThread } from '../engine/plan.js';
 import { threadKit } from './thread-kit.js';
 import { PublishedRows, ROW_SLOTS } from '../engine/status/published-rows.js';
+import { STRATEGY_COMPUTE_SAMPLE } from '../engine/status/status-region.js';
 import { runConsumerLoop } from './consumer-loop.js';
 import type { FitKind, Strategy } from '../engine/strategies/strategy.js';
 import { fitModel } from '../engine/strategies/model-fit.js';
 
 const MAX_BATCH = 256;
-/** One tick in this many (a power of two) has its strategy cost timed: tickring_hop_latency_seconds{hop="strategy_compute"}. */
-const COMPUTE_SAMPLE = 8;
 
 const kit = threadKit();
 const { plan, clock, status, log } = kit;
@@ -93,10 +92,8 @@ function consume(): void {
       // (and the crash visible in restarts), so a poison tick cannot crash-loop.
       done++;
       ingestToStrategy.record(picked - tick.publishTs);
-      // The strategy's cost is timed on every COMPUTE_SAMPLE-th tick by ring sequence (which has nothing to do
-      // with what a tick costs, so the sample's percentiles are the whole stream's): each clock read is a new
-      // 16-byte heap number on Node 20, and two a tick were most of this thread's garbage.
-      const timed = (tick.seq & (COMPUTE_SAMPLE - 1)) === 0;
+      // the strategy's cost, on a sample of the ticks (STRATEGY_COMPUTE_SAMPLE says why)
+      const timed = (tick.seq & (STRATEGY_COMPUTE_SAMPLE - 1)) === 0;
       const t0 = timed ? clock.now() : 0;
       const signal = strategy.onTick(tick);
       const t1 = timed || signal !== null ? clock.now() : 0;
