@@ -34,7 +34,7 @@ describe('npm run backtest', () => {
   const day = path.join(dir, 'day.capture');
   beforeAll(async () => {
     const r = await tickring(['simulate', '--out', day, '--hours', '24', '--rate', '4', '--seed', '42']);
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, `${r.stderr}${r.stdout.slice(-3000)}`).toBe(0); // the logs (stdout) say why a run failed
     expect(r.stdout).toContain('345600 ticks');
   }, 60_000);
 
@@ -42,7 +42,7 @@ describe('npm run backtest', () => {
     const [a, b] = [path.join(dir, 'day-a'), path.join(dir, 'day-b')];
     for (const out of [a, b]) {
       const r = await tickring(['backtest', day, '--out', out]);
-      expect(r.code, r.stderr).toBe(0);
+      expect(r.code, `${r.stderr}${r.stdout.slice(-3000)}`).toBe(0); // the logs (stdout) say why a run failed
       expect(r.stdout).toContain('day.capture: 345600 ticks');
     }
     for (const f of ['rows.ndjson', 'report.json', 'report.html']) expect(read(a, f).equals(read(b, f)), firstDifference(a, b, f)).toBe(true);
