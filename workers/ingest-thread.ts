@@ -81,10 +81,7 @@ if (config.feeds.simulator.enabled) {
   const pump = () => {
     const due = Math.floor(((performance.now() - start) * rate) / 1000) - emitted;
     const n = Math.min(due, Math.ceil(rate / 20));
-    if (n <= 0) {
-      emitted += due;
-      return;
-    }
+    if (n <= 0) return; // nothing due (n is 0 only when due is)
     const now = clock.now();
     for (let i = 0; i < n; i++) {
       sim.next(tick, now);
