@@ -7,6 +7,7 @@ import type { RunningEngine } from '../workers/engine-runner.js';
 import type { BenchRow } from './table.js';
 import { volumeScalper } from '../engine/strategies/volume-scalper.js';
 import { regimeDetector } from '../engine/strategies/regime-detector.js';
+import { stealMsPerVcpu, stealPercent } from './host-steal.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -39,6 +40,12 @@ function windowHistogram(before: Float64Array, after: Float64Array): hdr.Histogr
   }
   return h;
 }
+
+/** The host's steal over a window, for a row's note: a tail measured under steal measured the host too. */
+const stealNote = (before: readonly number[], ms: number) => {
+  const pct = stealPercent(before, stealMsPerVcpu(), ms);
+  return pct === pct ? `; host steal ${pct.toFixed(1)}% of vCPU time` : '';
+};
 
 /** Records dropped on every ring of a running engine so far. */
 export function dropped(engine: RunningEngine): number {
@@ -98,18 +105,20 @@ async function measureLatency(engine: RunningEngine, rate: number, warmup: numbe
   const before = keys.map((k) => status.histogram(k).snapshot());
   const ticks0 = status.read('feed.simulator.ticks');
   const drops0 = dropped(engine);
+  const steal0 = stealMsPerVcpu();
   const t0 = performance.now();
   await sleep(window);
   const after = keys.map((k) => status.histogram(k).snapshot());
   const ticks = status.read('feed.simulator.ticks') - ticks0;
   const drops = dropped(engine) - drops0;
   const seconds = (performance.now() - t0) / 1000;
+  const steal = stealNote(steal0, seconds * 1000);
   const wait = engine.plan.config.rings.waitStrategy;
   const names = ['tick-to-signal', ...ids.flatMap((id) => (probe ? ['ingest-to-strategy', 'strategy compute'] : [`tick-to-signal ${id}`, `strategy-to-risk ${id}`, `ingest-to-strategy ${id}`, `strategy compute ${id}`]))];
   return keys.map((_, i) => {
     const h = windowHistogram(before[i], after[i]);
     const name = `${names[i]}${probe || i > 0 ? '' : ` (${ids.join(' + ')})`} @ ${rate / 1000}k/s`;
-    const note = i === 0 ? `${wait}; drops ${drops}; ${h.totalCount} samples` : names[i].startsWith('strategy compute') ? `every ${STRATEGY_COMPUTE_SAMPLE}th tick timed` : '';
+    const note = i === 0 ? `${wait}; drops ${drops}; ${h.totalCount} samples${steal}` : names[i].startsWith('strategy compute') ? `every ${STRATEGY_COMPUTE_SAMPLE}th tick timed` : '';
     return hopRow(name, h, i === 0 ? ticks / seconds : h.totalCount / seconds, note);
   });
 }
@@ -151,12 +160,14 @@ async function engineOrdersWith(realtime: boolean, quick: boolean, progress: (s:
     // what became of the probe's signals: orders, or decided against (and why)
     const counts = ['orders', 'intents', 'noTrade', 'vetoed', 'belowQuality', 'exits', 'refusedByCircuit', 'refusedByRiskLevel', 'unsized', 'trips'];
     const counts0 = counts.map((k) => engine.status.read(`risk.${k}`));
+    const steal0 = stealMsPerVcpu();
     await sleep(window);
+    const steal = stealNote(steal0, window);
     const after = keys.map((k) => engine.status.histogram(k).snapshot());
     const delta = counts.map((k, i) => `${k} ${engine.status.read(`risk.${k}`) - counts0[i]}`);
     const orders = engine.status.read('risk.orders') - counts0[0];
     return keys.map((k, i) =>
-      hopRow(`${k.replace(/_/g, '-')} @ 10k/s (paper)${suffix(realtime)}`, windowHistogram(before[i], after[i]), i < 2 ? orders / (window / 1000) : windowHistogram(before[i], after[i]).totalCount / (window / 1000), i === 0 ? delta.join(', ') + schedulingNote(engine) : NOTES[i]),
+      hopRow(`${k.replace(/_/g, '-')} @ 10k/s (paper)${suffix(realtime)}`, windowHistogram(before[i], after[i]), i < 2 ? orders / (window / 1000) : windowHistogram(before[i], after[i]).totalCount / (window / 1000), i === 0 ? delta.join(', ') + schedulingNote(engine) + steal : NOTES[i]),
     );
   } finally {
     await engine.stop();

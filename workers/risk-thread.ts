@@ -50,7 +50,22 @@ const recordSignalsOf = diagnostic.map((d) => plan.config.storage.recordSignals 
 const evidenceMask = diagnostic.reduce((m, d, k) => (d ? m : m | (1 << (k + 1))), 0);
 const client = brokerClient(plan, log);
 const BROKER = plan.config.broker.name;
+/**
+ * Broker events raised while an order is being placed (the paper broker's acknowledgement, the cancels of an
+ * exit) wait here until it is out: the rows are snapshots of orders nothing changes in between, so recording
+ * them a moment later writes the same rows, and the order path does not wait on the store ring.
+ */
+const heldEvents: BrokerEvent[] = [];
+let holdingEvents = false;
 function onBrokerEvent(e: BrokerEvent): void {
+  if (holdingEvents) heldEvents.push(e);
+  else recordBrokerEvent(e);
+}
+function recordHeldEvents(): void {
+  for (let k = 0; k < heldEvents.length; k++) recordBrokerEvent(heldEvents[k]);
+  heldEvents.length = 0;
+}
+function recordBrokerEvent(e: BrokerEvent): void {
   if (e.fill) outbox.fill(e.order, e.fill);
   outbox.order(e.order, execution.broker.venueOrderId(e.order.clientOrderId));
   if (e.fill) {
@@ -149,16 +164,20 @@ const riskDecide = status.histogram('risk_decide');
 /** When this pass of the loop began reading the signal rings (ns): where risk_decide starts. */
 let readingSince = 0;
 const decide = (i: Readonly<OrderIntent>) => {
-  status.add(decisionSlots[i.decision], 1);
   const nowMs = now();
-  if (execution.onIntent(i, nowMs)) {
+  holdingEvents = true;
+  const placed = execution.onIntent(i, nowMs);
+  holdingEvents = false;
+  if (placed) {
     const sent = clock.now();
     signalToOrder.record(sent - i.signalTs);
     tickToOrder.record(sent - i.tickRecvTs);
     riskDecide.record(sent - readingSince);
   }
-  const inst = instrument(i.instrumentId);
   // after the order went out: recording is not on the order path
+  recordHeldEvents();
+  status.add(decisionSlots[i.decision], 1);
+  const inst = instrument(i.instrumentId);
   if (inst && (i.strategies & evidenceMask) !== 0) store(decisionRow(i, inst, nowMs));
 };
 const riskSlots = Object.fromEntries(
@@ -249,16 +268,23 @@ const tick = emptyTick();
 let eventNowMs = NaN;
 const now = deterministic ? () => eventNowMs : () => clock.toEpochMs(clock.now());
 
-/** One record from a signal ring, read at `t` (ns): a strategy's state (the regime) or a signal for the orchestrator. */
-function onSignalRecord(nowMs: number, t: number): void {
-  if (signal.side === SignalSide.State) return onState(signal);
+/** One record from a signal ring: a strategy's state (the regime), or a signal for the orchestrator. */
+function onSignalRecord(nowMs: number): void {
+  if (signal.side === SignalSide.State) onState(signal);
+  else orchestrator.onSignal(signal, nowMs, decide);
+}
+/**
+ * The bookkeeping of a signal read at `t` (ns), once the orders it led to are out: its latencies, its row, its
+ * count. `replayNowMs`: in a deterministic replay, the time risk acts at (the row's time).
+ */
+function recordSignal(t: number, replayNowMs: number): void {
+  if (signal.side === SignalSide.State) return;
   strategyToRisk.record(t - signal.signalTs);
   strategyToRiskOf[signal.strategyId - 1].record(t - signal.signalTs);
   tickToSignal.record(t - signal.tickRecvTs);
   tickToSignalOf[signal.strategyId - 1].record(t - signal.tickRecvTs);
-  orchestrator.onSignal(signal, nowMs, decide);
   if (recordSignalsOf[signal.strategyId - 1]) {
-    if (deterministic) signal.signalTs = clock.fromEpochMs(nowMs); // recorded at its tick's time, not the replay's
+    if (deterministic) signal.signalTs = clock.fromEpochMs(replayNowMs); // recorded at its tick's time, not the replay's
     outbox.signal(signal);
   }
   status.add(sSignals, 1);
@@ -275,22 +301,41 @@ const signalsWaiting = () => {
   return false;
 };
 
-/** Live: whatever has arrived, signals first; housekeeping last, so it never holds up a signal. */
+/** Per signal ring, how many records this pass read, and when it read each (ns). */
+const taken = new Int32Array(signalRings.length);
+const readAt = signalRings.map(() => new Float64Array(MAX_BATCH));
+
+/**
+ * Live: whatever has arrived, signals first, and their orders out before anything is recorded of them (the
+ * records are read a second time for that, still on the ring); housekeeping last, so it never holds up a signal.
+ */
 function consumeOnArrival(): void {
   readingSince = clock.now();
   orchestrator.flush(clock.toEpochMs(readingSince), decide);
   for (let r = 0; r < signalRings.length; r++) {
     const ring = signalRings[r];
     const n = Math.min(ring.available(), MAX_BATCH);
-    if (n === 0) continue;
+    taken[r] = n;
+    const at = readAt[r];
     for (let i = 0; i < n; i++) {
       decodeSignal(ring, ring.slot(i), signal);
       const t = clock.now();
-      onSignalRecord(clock.toEpochMs(t), t);
+      at[i] = t;
+      onSignalRecord(clock.toEpochMs(t));
+    }
+  }
+  orchestrator.flush(now(), decide);
+  for (let r = 0; r < signalRings.length; r++) {
+    const n = taken[r];
+    if (n === 0) continue;
+    const ring = signalRings[r];
+    const at = readAt[r];
+    for (let i = 0; i < n; i++) {
+      decodeSignal(ring, ring.slot(i), signal);
+      recordSignal(at[i], NaN);
     }
     ring.release(n);
   }
-  orchestrator.flush(now(), decide);
   const n = Math.min(ticks.available(), MAX_BATCH);
   // one clock read for the batch, not one a tick: each is a new heap number on Node 20
   const nowMs = now();
@@ -321,7 +366,8 @@ function signalsBefore(beforeRecvTs: number): void {
     for (; k < n; k++) {
       decodeSignal(ring, ring.slot(k), signal);
       if (signal.tickRecvTs >= beforeRecvTs) break;
-      onSignalRecord(eventNowMs, clock.now());
+      onSignalRecord(eventNowMs);
+      recordSignal(clock.now(), eventNowMs);
     }
     if (k > 0) ring.release(k);
   }

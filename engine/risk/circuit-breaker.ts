@@ -43,6 +43,14 @@ export interface Trip {
 
 const SAMPLES = 4096;
 
+export interface EntryGate {
+  allowed: boolean;
+  sizeFactor: number;
+}
+/** The verdicts that do not depend on the limits, shared: the order path allocates none for them. */
+const FULL_ENTRY: Readonly<EntryGate> = Object.freeze({ allowed: true, sizeFactor: 1 });
+const NO_ENTRY: Readonly<EntryGate> = Object.freeze({ allowed: false, sizeFactor: 0 });
+
 export class CircuitBreaker {
   state = CircuitState.Closed;
   readonly trips: Trip[] = [];
@@ -103,14 +111,14 @@ export class CircuitBreaker {
   }
 
   /** May a new entry go out now, and at what fraction of its size? */
-  allowEntry(nowMs: number): { allowed: boolean; sizeFactor: number } {
+  allowEntry(nowMs: number): Readonly<EntryGate> {
     if (this.state === CircuitState.Open && nowMs - this.openedAt >= this.o.cooldownMs) {
       this.state = CircuitState.HalfOpen;
       this.probesOk = 0;
     }
-    if (this.state === CircuitState.Closed) return { allowed: true, sizeFactor: 1 };
+    if (this.state === CircuitState.Closed) return FULL_ENTRY;
     if (this.state === CircuitState.HalfOpen) return { allowed: true, sizeFactor: this.o.probeSizeFraction };
-    return { allowed: false, sizeFactor: 0 };
+    return NO_ENTRY;
   }
 
   /** The outcome of a probe entry made while HALF_OPEN. */

@@ -24,6 +24,9 @@ export const DEFAULT_OPTION_RULES: OptionRulesOptions = { cutoff: '15:00', expir
 
 export type OptionVerdict = { allowed: true; sizeFactor: number } | { allowed: false; reason: 'outside_nse_hours' | 'after_cutoff' | 'expiry_day' | 'expiry_day_cutoff' | 'expired' };
 
+/** The common verdict (not an option, or an option within its rules), shared: the order path allocates none for it. */
+const FULL_SIZE: OptionVerdict = Object.freeze({ allowed: true, sizeFactor: 1 });
+
 export class OptionRules {
   private readonly cutoff: number;
   private readonly expiryCutoff: number;
@@ -38,8 +41,8 @@ export class OptionRules {
   }
 
   /** May a new position in `i` be opened at `nowMs`, and at what size factor. */
-  entry(i: InstrumentInfo | undefined, nowMs: number): OptionVerdict {
-    if (!OptionRules.isOption(i)) return { allowed: true, sizeFactor: 1 };
+  entry(i: InstrumentInfo | undefined, nowMs: number): Readonly<OptionVerdict> {
+    if (!OptionRules.isOption(i)) return FULL_SIZE;
     if (!isMarketOpen('nse', nowMs)) return { allowed: false, reason: 'outside_nse_hours' };
     const minute = istMinuteOfDay(nowMs);
     if (minute >= this.cutoff) return { allowed: false, reason: 'after_cutoff' };
@@ -53,6 +56,6 @@ export class OptionRules {
         return { allowed: true, sizeFactor: this.o.expiryDay.sizeFactor };
       }
     }
-    return { allowed: true, sizeFactor: 1 };
+    return FULL_SIZE;
   }
 }

@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EngineProcess } from '../helpers/engine-process.js';
 import { ROOT } from '../helpers/compiled.js';
+import { stealMsPerVcpu } from '../../bench/host-steal.js';
 
 /**
  * What every chaos scenario shares: latency windows read off the engine's
@@ -112,14 +113,7 @@ export function phaseP99(timeline: readonly LatencyPoint[], phase: string, key: 
  * (a major fault on the thread then) or the engine's own (neither).
  */
 export function watchHost(pid: number, threads: readonly string[], everyMs = 100) {
-  // USER_HZ is 100 on Linux builds for x86 and arm64: steal is counted in 10-ms ticks
-  const TICK_MS = 10;
   const samples: { at: number; steal: number[]; majflt: number[] }[] = [];
-  const readSteal = () =>
-    readFileSync('/proc/stat', 'utf8')
-      .split('\n')
-      .filter((l) => /^cpu\d+ /.test(l))
-      .map((l) => Number(l.trim().split(/\s+/)[8]) * TICK_MS);
   const readMajflt = () => {
     const out = threads.map(() => 0);
     for (const task of readdirSync(`/proc/${pid}/task`)) {
@@ -135,7 +129,7 @@ export function watchHost(pid: number, threads: readonly string[], everyMs = 100
     }
     return out;
   };
-  const sample = () => samples.push({ at: Date.now(), steal: readSteal(), majflt: readMajflt() });
+  const sample = () => samples.push({ at: Date.now(), steal: stealMsPerVcpu(), majflt: readMajflt() });
   sample();
   const timer = setInterval(sample, everyMs).unref();
   /** Per vCPU, the steal (ms) in the samples from `fromMs` to `toMs`; and per thread, the major faults then. */

@@ -28,6 +28,12 @@ describe('order state machine', () => {
     expect(() => newOrder({ clientOrderId: 'bad id!', instrumentId: 1, side: 'buy', type: 'market', qty: 1 }, 0)).toThrow(/client order id/);
     expect(() => newOrder({ clientOrderId: 'x', instrumentId: 1, side: 'buy', type: 'limit', qty: 1 }, 0)).toThrow(/limit price/);
   });
+
+  it('takes client order ids of 1-36 letters, digits, - and _ only (what Kite and Binance both accept)', () => {
+    const make = (id: string) => () => newOrder({ clientOrderId: id, instrumentId: 1, side: 'buy', type: 'market', qty: 1 }, 0);
+    for (const ok of ['a', 'Z9', 'run-1_x', '0123456789abcdefghijABCDEFGHIJ-_xyzw'.slice(0, 36), 'A'.repeat(36)]) expect(make(ok)).not.toThrow();
+    for (const bad of ['', 'A'.repeat(37), 'a.b', 'a b', 'a/b', 'é', 'a:1', '[x]', '`', '@', '{']) expect(make(bad)).toThrow(/client order id must be 1-36/);
+  });
 });
 
 describe('paper broker', () => {
