@@ -152,6 +152,7 @@ export class MetricsExposition {
     // a family of one series read from one status slot: the risk, broker and store figures
     const single = (name: string, key: string, type: 'counter' | 'gauge', help: string, l: Record<string, string> = {}) => out.push(new Family(name, type, help).sample(l, slot(key)));
     const riskGauge = (name: string, key: string, type: 'counter' | 'gauge', help: string) => single(name, `risk.${key}`, type, help);
+    single('tickring_idle_poll', 'engine.idlePoll', 'gauge', '1 while the engine holds idle CPUs polling (scheduling.idlePoll); 0 when off or refused.');
     riskGauge('tickring_risk_signals_total', 'signals', 'counter', 'Signals received by the risk thread.');
     const decisions = new Family('tickring_orchestrator_decisions_total', 'counter', 'What the orchestrator decided: intent, no_trade (LONG and SHORT together), vetoed (multi-timeframe), below_quality, exit.');
     for (const [label, key] of [['intent', 'intents'], ['no_trade', 'noTrade'], ['vetoed', 'vetoed'], ['below_quality', 'belowQuality'], ['exit', 'exits']]) {

@@ -8,6 +8,7 @@ import type { BenchRow } from './table.js';
 import { volumeScalper } from '../engine/strategies/volume-scalper.js';
 import { regimeDetector } from '../engine/strategies/regime-detector.js';
 import { stealMsPerVcpu, stealPercent } from './host-steal.js';
+import { SCHEDULINGS, type Scheduling } from './schedulings.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -16,9 +17,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * desk's two strategies on the scripted market, which makes them signal at a known rate (engine/feeds/scripted-market.ts:
  * the scalper twice a 250-trade cycle per instrument with its cooldown off, the detector on 50 ms bars at each shock).
  */
-async function engineAt(rate: number, desk = false, realtime = false): Promise<RunningEngine> {
+async function engineAt(rate: number, desk = false, sched: Scheduling = SCHEDULINGS[0]): Promise<RunningEngine> {
   const config = benchConfig();
-  config.scheduling.realtime = realtime;
+  config.scheduling.realtime = sched.realtime;
+  config.scheduling.idlePoll = sched.idlePoll;
   config.feeds.simulator.ticksPerSecond = rate;
   config.feeds.publishers.enabled = false;
   if (desk) {
@@ -61,17 +63,15 @@ function hopRow(name: string, h: hdr.Histogram, opsPerSec: number, note: string)
   };
 }
 
-/**
- * The engine's two schedulings: the normal one (the default), and `scheduling.realtime` (SCHED_FIFO for
- * ingest, strategies and risk), the setting for a desk that has the privilege. Rows of the second end in
- * [realtime]; where the machine refuses it, the note says so and the row measures the normal scheduler.
- */
-const SCHEDULINGS = [false, true] as const;
-const suffix = (realtime: boolean) => (realtime ? ' [realtime]' : '');
 function schedulingNote(engine: RunningEngine): string {
-  if (!engine.plan.config.scheduling.realtime) return '';
-  const refused = ['ingest', 'risk'].filter((t) => engine.status.read(`thread.${t}.realtimePriority`) === 0);
-  return refused.length ? `; realtime REFUSED (${refused.join(', ')}): normal scheduler` : '; SCHED_FIFO';
+  const s = engine.plan.config.scheduling;
+  let note = '';
+  if (s.idlePoll) note += engine.status.read('engine.idlePoll') === 1 ? '; idle poll' : '; idle poll REFUSED: idle CPUs halt';
+  if (s.realtime) {
+    const refused = ['ingest', 'risk'].filter((t) => engine.status.read(`thread.${t}.realtimePriority`) === 0);
+    note += refused.length ? `; realtime REFUSED (${refused.join(', ')}): normal scheduler` : '; SCHED_FIFO';
+  }
+  return note;
 }
 
 /** Tick-to-signal latency through the real threads, simulated feed, latency probe, default wait strategy. */
@@ -79,13 +79,13 @@ export async function engineLatency(quick: boolean, progress: (s: string) => voi
   const warmup = quick ? 1000 : 3000;
   const window = quick ? 3000 : 15_000;
   const rows: BenchRow[] = [];
-  for (const realtime of SCHEDULINGS) {
+  for (const sched of SCHEDULINGS) {
     for (const desk of [false, true]) {
       for (const rate of [1_000, 10_000, 100_000]) {
-        progress(`engine tick-to-signal${desk ? ', desk strategies' : ''} @ ${rate / 1000}k ticks/s${suffix(realtime)} (${(warmup + window) / 1000}s)`);
-        const engine = await engineAt(rate, desk, realtime);
+        progress(`engine tick-to-signal${desk ? ', desk strategies' : ''} @ ${rate / 1000}k ticks/s${sched.suffix} (${(warmup + window) / 1000}s)`);
+        const engine = await engineAt(rate, desk, sched);
         try {
-          rows.push(...(await measureLatency(engine, rate, warmup, window)).map((r) => ({ ...r, name: r.name + suffix(realtime), note: r.note && r.note + schedulingNote(engine) })));
+          rows.push(...(await measureLatency(engine, rate, warmup, window)).map((r) => ({ ...r, name: r.name + sched.suffix, note: r.note && r.note + schedulingNote(engine) })));
         } finally {
           await engine.stop();
         }
@@ -126,17 +126,18 @@ async function measureLatency(engine: RunningEngine, rate: number, warmup: numbe
 /** Signal to order sent, and tick to order sent, with the paper broker, at 10k ticks/s, under each scheduling. */
 export async function engineOrders(quick: boolean, progress: (s: string) => void): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  for (const realtime of SCHEDULINGS) rows.push(...(await engineOrdersWith(realtime, quick, progress)));
+  for (const sched of SCHEDULINGS) rows.push(...(await engineOrdersWith(sched, quick, progress)));
   return rows;
 }
 
 const NOTES = ['', '', 'every signal: the wake-up inside signal-to-order', 'every order: the risk thread from reading the signals to the order sent'];
 
-async function engineOrdersWith(realtime: boolean, quick: boolean, progress: (s: string) => void): Promise<BenchRow[]> {
+async function engineOrdersWith(sched: Scheduling, quick: boolean, progress: (s: string) => void): Promise<BenchRow[]> {
   const window = quick ? 3000 : 15_000;
-  progress(`engine signal-to-order with the paper broker @ 10k ticks/s${suffix(realtime)} (${window / 1000 + 1}s)`);
+  progress(`engine signal-to-order with the paper broker @ 10k ticks/s${sched.suffix} (${window / 1000 + 1}s)`);
   const config = benchConfig();
-  config.scheduling.realtime = realtime;
+  config.scheduling.realtime = sched.realtime;
+  config.scheduling.idlePoll = sched.idlePoll;
   config.feeds.simulator.ticksPerSecond = 10_000;
   config.feeds.publishers.enabled = false;
   // a tradable signal every 50 ticks: 200 orders a second
@@ -167,7 +168,7 @@ async function engineOrdersWith(realtime: boolean, quick: boolean, progress: (s:
     const delta = counts.map((k, i) => `${k} ${engine.status.read(`risk.${k}`) - counts0[i]}`);
     const orders = engine.status.read('risk.orders') - counts0[0];
     return keys.map((k, i) =>
-      hopRow(`${k.replace(/_/g, '-')} @ 10k/s (paper)${suffix(realtime)}`, windowHistogram(before[i], after[i]), i < 2 ? orders / (window / 1000) : windowHistogram(before[i], after[i]).totalCount / (window / 1000), i === 0 ? delta.join(', ') + schedulingNote(engine) + steal : NOTES[i]),
+      hopRow(`${k.replace(/_/g, '-')} @ 10k/s (paper)${sched.suffix}`, windowHistogram(before[i], after[i]), i < 2 ? orders / (window / 1000) : windowHistogram(before[i], after[i]).totalCount / (window / 1000), i === 0 ? delta.join(', ') + schedulingNote(engine) + steal : NOTES[i]),
     );
   } finally {
     await engine.stop();

@@ -10,6 +10,7 @@ import { regimeClassifierUsers, storedRegimeClassifier, trainRegimeClassifier, w
 import type { ThreadEvent } from './thread-kit.js';
 import type { FitKind } from '../engine/strategies/strategy.js';
 import type { ControlAction } from '../api/control-api.js';
+import { holdIdlePoll } from './cpu-idle-poll.js';
 
 export interface RunningEngine {
   plan: EnginePlan;
@@ -89,6 +90,11 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   widenInlining();
   const coreThreads = new Set([INGEST, RISK, STORE, HTTP]);
   const status = new StatusRegion(plan.status.buffer, plan.status.layout);
+  // before any thread starts, so their first wake-ups already find polling CPUs; never in a replay (it runs flat out)
+  const idlePoll = config.scheduling.idlePoll && !config.deterministic ? holdIdlePoll() : null;
+  if (idlePoll?.refused) log.warn({ reason: idlePoll.refused }, 'idle poll refused: idle CPUs halt as usual (give the engine write access to /dev/cpu_dma_latency)');
+  else if (idlePoll) log.info('idle poll: idle CPUs poll instead of halting while the engine runs (scheduling.idlePoll)');
+  status.set(status.slot('engine.idlePoll'), idlePoll && !idlePoll.refused ? 1 : 0);
   const clock = new Clock(plan.anchor);
   const ports: RunningEngine['ports'] = { http: null, ingest: null };
   const started = new Set<string>();
@@ -230,6 +236,8 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
     results.push(await threads.get(STORE)!.stop({ type: 'drain' }, left() * 0.85));
     results.push(await threads.get(HTTP)!.stop({ type: 'stop' }, left()));
     await pool?.close();
+    idlePoll?.release();
+    status.set(status.slot('engine.idlePoll'), 0);
     return results.every((r) => r === 'clean');
   };
 

@@ -23,6 +23,7 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; kind: 'port' | 
   TICKRING_INGEST_HOST: { path: ['ingest', 'host'], kind: 'string' },
   TICKRING_LOG_LEVEL: { path: ['log', 'level'], kind: 'string' },
   TICKRING_REALTIME: { path: ['scheduling', 'realtime'], kind: 'boolean' },
+  TICKRING_IDLE_POLL: { path: ['scheduling', 'idlePoll'], kind: 'boolean' },
   TICKRING_KITE_API_KEY: { path: ['kite', 'apiKey'], kind: 'string' },
   TICKRING_KITE_API_SECRET: { path: ['kite', 'apiSecret'], kind: 'string' },
   TICKRING_KITE_ACCESS_TOKEN: { path: ['kite', 'accessToken'], kind: 'string' },

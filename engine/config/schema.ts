@@ -357,9 +357,15 @@ export const configSchema = z
           .int()
           .refine((us) => us === 0 || (us >= 100 && us <= 100_000), 'expected 0 (the kernel default) or 100-100000 (the range Linux takes)')
           .default(100),
+        /**
+         * Hold a 0-us CPU wake-up latency request (Linux PM QoS, /dev/cpu_dma_latency) while the engine runs:
+         * idle CPUs poll instead of halting, so a woken thread starts at once (workers/cpu-idle-poll.ts). Costs
+         * the idle cores' power; needs write access to the device (root). Refused, the engine logs why and runs on.
+         */
+        idlePoll: z.boolean().default(false),
       })
       .strict()
-      .default({ realtime: false, priority: 10, sliceUs: 100 }),
+      .default({ realtime: false, priority: 10, sliceUs: 100, idlePoll: false }),
     /** The strategies the desk runs by default; `latency-probe` (a diagnostic that signals on every Nth tick) is for benches and tests. */
     strategies: z.array(strategyConfig).min(1).default([{ name: 'volume-scalper', params: {} }, { name: 'regime-detector', params: {} }]),
     supervisor: z

@@ -155,6 +155,8 @@ export function buildStatusLayout(spec: StatusLayoutSpec): StatusLayout {
   };
   add('engine.anchorEpochMs');
   add('engine.shuttingDown');
+  /** 1 while the engine holds its idle-poll request (scheduling.idlePoll), 0 otherwise. */
+  add('engine.idlePoll');
   for (const t of spec.threads) for (const f of THREAD_FIELDS) add(`thread.${t}.${f}`);
   for (const f of spec.feeds) for (const k of FEED_FIELDS) add(`feed.${f}.${k}`);
   for (const s of spec.strategies) for (const k of STRATEGY_FIELDS) add(`strategy.${s}.${k}`);

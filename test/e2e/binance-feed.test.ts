@@ -29,7 +29,8 @@ describe('engine with the Binance feed (against the fake Binance)', () => {
     await e.waitFor('ticks through the strategy', async () => (await e.metric('tickring_strategy_ticks_total', { strategy: 'latency-probe' })) > 50);
     const p = (await e.get('/health/providers')).body.providers.find((x: any) => x.name === 'binance-futures');
     expect(p).toMatchObject({ status: 'CONNECTED', available: true, subscriptionExpired: false, errors: 0, gaps: 0 });
-    expect(f.snapshotRequests).toContain('SUSHIUSDT');
+    // the depth snapshot is asked for once the depth stream is up, which may be after the first 50 trades
+    await e.waitFor('a depth snapshot request', async () => f.snapshotRequests.includes('SUSHIUSDT'));
     f.dropAll();
     await e.waitFor('a reconnect', async () => (await e.metric('tickring_feed_reconnects_total', { feed: 'binance-futures' })) === 1);
     await e.waitFor('ready again', async () => (await e.get('/health/ready')).status === 200);

@@ -55,7 +55,7 @@ describe('config', () => {
   });
 
   it('real-time scheduling: off by default, on from the environment, refused beside busy-spin rings', () => {
-    expect(loadConfig({}).scheduling).toEqual({ realtime: false, priority: 10, sliceUs: 100 });
+    expect(loadConfig({}).scheduling).toEqual({ realtime: false, priority: 10, sliceUs: 100, idlePoll: false });
     expect(loadConfig({ TICKRING_REALTIME: 'true' }).scheduling.realtime).toBe(true);
     expect(loadConfig({ TICKRING_REALTIME: 'false' }, file({ scheduling: { realtime: true } })).scheduling.realtime).toBe(false);
     expect(problems(() => loadConfig({ TICKRING_REALTIME: 'yes' }))).toEqual(["TICKRING_REALTIME: expected true or false, got 'yes'"]);
@@ -63,6 +63,13 @@ describe('config', () => {
     expect(problems(() => loadConfig({ TICKRING_REALTIME: 'true' }, file({ rings: { waitStrategy: 'busy-spin' } })))).toEqual([
       'scheduling.realtime: not with rings.waitStrategy busy-spin (a real-time thread that never parks never gives its core back)',
     ]);
+  });
+
+  it('idle poll: off by default, on from the environment or the file', () => {
+    expect(loadConfig({ TICKRING_IDLE_POLL: 'true' }).scheduling.idlePoll).toBe(true);
+    expect(loadConfig({}, file({ scheduling: { idlePoll: true } })).scheduling.idlePoll).toBe(true);
+    expect(loadConfig({ TICKRING_IDLE_POLL: 'false' }, file({ scheduling: { idlePoll: true } })).scheduling.idlePoll).toBe(false);
+    expect(problems(() => loadConfig({ TICKRING_IDLE_POLL: 'on' }))).toEqual(["TICKRING_IDLE_POLL: expected true or false, got 'on'"]);
   });
 
   it('the scheduler slice of the tick threads: 100 us by default, 0 for the kernel default, else within what Linux takes', () => {
