@@ -166,8 +166,13 @@ let readingSince = 0;
 const decide = (i: Readonly<OrderIntent>) => {
   const nowMs = now();
   holdingEvents = true;
-  const placed = execution.onIntent(i, nowMs);
-  holdingEvents = false;
+  let placed: boolean;
+  try {
+    placed = execution.onIntent(i, nowMs);
+  } finally {
+    // an intent that throws must not leave every later event held
+    holdingEvents = false;
+  }
   if (placed) {
     const sent = clock.now();
     signalToOrder.record(sent - i.signalTs);
