@@ -141,14 +141,18 @@ export class MetricsExposition {
     const sPaused = new Family('tickring_strategy_paused', 'gauge', '1 while the strategy is paused.');
     const sIgnored = new Family('tickring_strategy_ignored_trades_total', 'counter', 'Trades a strategy could not take into its state (the volume scalper: a price beyond its volume profile\'s range).');
     const sFits = new Family('tickring_strategy_fits_applied_total', 'counter', 'Model refits from the model pool a strategy swapped in, by kind (garch, hmm).');
+    const sFitsFailed = new Family('tickring_strategy_fits_failed_total', 'counter', 'Model refits the model pool could not fit (a series that does not vary, a fit that failed), by kind; the strategy keeps its model.');
     for (const s of strategies) {
       sTicks.sample({ strategy: s }, slot(`strategy.${s}.ticks`));
-      for (const kind of ['garch', 'hmm']) sFits.sample({ strategy: s, kind }, slot(`strategy.${s}.${kind}FitsApplied`));
+      for (const kind of ['garch', 'hmm']) {
+        sFits.sample({ strategy: s, kind }, slot(`strategy.${s}.${kind}FitsApplied`));
+        sFitsFailed.sample({ strategy: s, kind }, slot(`strategy.${s}.${kind}FitsFailed`));
+      }
       sSignals.sample({ strategy: s }, slot(`strategy.${s}.signals`));
       sPaused.sample({ strategy: s }, slot(`strategy.${s}.paused`));
       sIgnored.sample({ strategy: s }, slot(`strategy.${s}.ignoredTrades`));
     }
-    out.push(sTicks, sSignals, sPaused, sIgnored, sFits);
+    out.push(sTicks, sSignals, sPaused, sIgnored, sFits, sFitsFailed);
     // a family of one series read from one status slot: the risk, broker and store figures
     const single = (name: string, key: string, type: 'counter' | 'gauge', help: string, l: Record<string, string> = {}) => out.push(new Family(name, type, help).sample(l, slot(key)));
     const riskGauge = (name: string, key: string, type: 'counter' | 'gauge', help: string) => single(name, `risk.${key}`, type, help);

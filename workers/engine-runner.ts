@@ -129,6 +129,7 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   // model fits for the strategies, in a pool made on the first request (one thread: two cores)
   let pool: ModelPool | null = null;
   const models = () => (pool ??= new ModelPool(1));
+  const closePool = async () => pool?.close();
   // the regime classifier: stored, or trained once; a deterministic replay waits for it (its regimes must
   // not depend on when it arrives), a live engine starts without it and hands it over when trained
   const detectorThreads = new Set(regimeClassifierUsers(config).map(strategyThread));
@@ -142,13 +143,28 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   const handOver = (thread: string) => {
     if (classifier && detectorThreads.has(thread) && plan.models.regimeClassifier !== classifier) threads.get(thread)?.send({ type: 'models', regimeClassifier: classifier });
   };
+  // Refits that failed in a row, per strategy thread, model and instrument: the first is logged, the rest counted
+  // (tickring_strategy_fits_failed_total). A series that cannot be fitted (a flat market) fails at every refit,
+  // several times a second per instrument on short bars, and a line each would bury the log.
+  const failingFits = new Map<string, number>();
   async function fit(thread: string, kind: FitKind, instrumentId: number, x: Float64Array): Promise<void> {
+    const key = `${thread} ${kind} ${instrumentId}`;
     try {
       const { result, ms } = await models().refit(kind, x);
       threads.get(thread)?.send({ type: 'model', kind, instrumentId, fit: result });
       log.debug({ thread, kind, instrumentId, ms }, 'model fitted');
+      const failures = failingFits.get(key);
+      if (failures !== undefined) {
+        failingFits.delete(key);
+        log.info({ thread, kind, instrumentId, failures }, 'model fitted again after failed refits');
+      }
     } catch (e) {
-      log.warn({ thread, kind, instrumentId, err: (e as Error).message }, 'model fit failed; the strategy keeps its current model');
+      status.add(status.slot(`strategy.${thread.slice(strategyThread('').length)}.${kind}FitsFailed`), 1);
+      const failures = (failingFits.get(key) ?? 0) + 1;
+      failingFits.set(key, failures);
+      if (failures === 1) {
+        log.warn({ thread, kind, instrumentId, err: (e as Error).message }, 'model fit failed; the strategy keeps its current model (until this model fits again, its failures are counted in tickring_strategy_fits_failed_total, not logged)');
+      }
     }
   }
 
@@ -193,7 +209,7 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   let producing = false;
 
   const needIngestPort = config.feeds.publishers.enabled;
-  await new Promise<void>((resolve, reject) => {
+  const started$ = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`engine did not start within ${startTimeoutMs} ms (started: ${[...started].join(', ') || 'none'})`)),
       startTimeoutMs,
@@ -210,6 +226,18 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
     };
     notify();
   });
+  try {
+    await started$;
+  } catch (e) {
+    // a start that failed leaves nothing behind: threads, the model pool, a held idle-poll request (a caller that
+    // logs the error and carries on, a test, a bench, would keep them all until its process exits)
+    notify = () => {};
+    await Promise.all([...threads.values()].map((t) => t.stop({ type: 'stop' }, 1000)));
+    await closePool();
+    idlePoll?.release();
+    status.set(status.slot('engine.idlePoll'), 0);
+    throw e;
+  }
   notify = () => {};
   // after start-up, not during it: training takes a core for seconds
   if (trainClassifier) {
@@ -235,7 +263,7 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
     // everything the risk thread recorded is on the store ring: write it or journal it
     results.push(await threads.get(STORE)!.stop({ type: 'drain' }, left() * 0.85));
     results.push(await threads.get(HTTP)!.stop({ type: 'stop' }, left()));
-    await pool?.close();
+    await closePool();
     idlePoll?.release();
     status.set(status.slot('engine.idlePoll'), 0);
     return results.every((r) => r === 'clean');

@@ -47,6 +47,7 @@ export const STRATEGY_FIELDS = [
   'committedTs', // the same, written after the batch's signals were committed: a deterministic risk thread waits for it
   'ignoredTrades', // trades the strategy could not take into its state (Strategy.ignoredTrades)
   'garchFitsApplied', 'hmmFitsApplied', // model refits the strategy swapped in (Strategy.applyFit), by kind
+  'garchFitsFailed', 'hmmFitsFailed', // refits the model pool could not fit (the strategy kept its model), by kind
 ] as const;
 /** Control API answers by class (the HTTP thread writes them). */
 export const API_FIELDS = ['ok', 'clientErrors', 'serverErrors'] as const;

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { pack } from 'msgpackr';
 import { enginesPerTest } from '../helpers/engine-process.js';
 
 const startEngine = enginesPerTest();
@@ -37,4 +39,31 @@ describe('both strategies in their worker threads', () => {
     await e.waitFor('orchestrator decisions', async () => (await decided()) > 0);
     expect(await decided()).toBeLessThanOrEqual(await e.metric('tickring_risk_signals_total'));
   }, 60_000);
+
+  it('refits that cannot be fitted (bars whose returns do not vary) are counted and logged once per model and instrument, until one fits again', async () => {
+    const e = await startEngine({
+      feeds: { simulator: { enabled: false }, publishers: { enabled: true } },
+      ingest: { staleAfterMs: 60_000 },
+      strategies: [{ name: 'regime-detector', params: { barSeconds: 1, fitBars: 60, refitBars: 20 } }],
+    });
+    const ws = new WebSocket(`ws://127.0.0.1:${e.ingestPort}/`);
+    await new Promise((r) => ws.once('open', r));
+    // one-second bars by exchange time, two trades each: 103 bars at one price (refits at returns 60, 80 and 100)
+    const t0 = Date.now() - 300_000;
+    const bars = (from: number, to: number, price: (bar: number) => number) =>
+      ws.send(pack(Array.from({ length: 2 * (to - from) }, (_, i) => ({ symbol: 'BTCUSDT', price: price(from + (i >> 1)), qty: 0.5, ts: t0 + (from + (i >> 1)) * 1000 + (i & 1) * 400 }))));
+    bars(0, 103, () => 60_000);
+    const failed = async () =>
+      (await e.metric('tickring_strategy_fits_failed_total', { strategy: 'regime-detector', kind: 'garch' })) +
+      (await e.metric('tickring_strategy_fits_failed_total', { strategy: 'regime-detector', kind: 'hmm' }));
+    await e.waitFor('three rounds of failed refits of both models', async () => (await failed()) === 6);
+    const failures = () => e.logs.filter((l) => l.msg?.startsWith('model fit failed'));
+    expect(failures().map((l) => `${l.kind} ${l.instrumentId}`).sort()).toEqual(['garch 1', 'hmm 1']); // one line each, not three
+    // then a market that moves: the next refit fits, and says how many failed before it
+    bars(103, 125, (b) => 60_000 * (1 + 0.002 * Math.sin(b * 1.7)));
+    await e.waitFor('a GARCH fit applied', async () => (await e.metric('tickring_strategy_fits_applied_total', { strategy: 'regime-detector', kind: 'garch' })) > 0);
+    expect(e.logs.find((l) => l.msg === 'model fitted again after failed refits' && l.kind === 'garch')).toMatchObject({ instrumentId: 1, failures: 3 });
+    expect(failures()).toHaveLength(2);
+    ws.close();
+  });
 });
