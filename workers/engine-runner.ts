@@ -11,6 +11,7 @@ import type { ThreadEvent } from './thread-kit.js';
 import type { FitKind } from '../engine/strategies/strategy.js';
 import type { ControlAction } from '../api/control-api.js';
 import { holdIdlePoll } from './cpu-idle-poll.js';
+import { FitFailures } from './fit-failures.js';
 
 export interface RunningEngine {
   plan: EnginePlan;
@@ -143,28 +144,17 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   const handOver = (thread: string) => {
     if (classifier && detectorThreads.has(thread) && plan.models.regimeClassifier !== classifier) threads.get(thread)?.send({ type: 'models', regimeClassifier: classifier });
   };
-  // Refits that failed in a row, per strategy thread, model and instrument: the first is logged, the rest counted
-  // (tickring_strategy_fits_failed_total). A series that cannot be fitted (a flat market) fails at every refit,
-  // several times a second per instrument on short bars, and a line each would bury the log.
-  const failingFits = new Map<string, number>();
+  const fitFailures = new FitFailures(log);
   async function fit(thread: string, kind: FitKind, instrumentId: number, x: Float64Array): Promise<void> {
-    const key = `${thread} ${kind} ${instrumentId}`;
+    const model = `${thread} ${kind} ${instrumentId}`;
     try {
       const { result, ms } = await models().refit(kind, x);
       threads.get(thread)?.send({ type: 'model', kind, instrumentId, fit: result });
       log.debug({ thread, kind, instrumentId, ms }, 'model fitted');
-      const failures = failingFits.get(key);
-      if (failures !== undefined) {
-        failingFits.delete(key);
-        log.info({ thread, kind, instrumentId, failures }, 'model fitted again after failed refits');
-      }
+      fitFailures.fitted(model, { thread, kind, instrumentId });
     } catch (e) {
       status.add(status.slot(`strategy.${thread.slice(strategyThread('').length)}.${kind}FitsFailed`), 1);
-      const failures = (failingFits.get(key) ?? 0) + 1;
-      failingFits.set(key, failures);
-      if (failures === 1) {
-        log.warn({ thread, kind, instrumentId, err: (e as Error).message }, 'model fit failed; the strategy keeps its current model (until this model fits again, its failures are counted in tickring_strategy_fits_failed_total, not logged)');
-      }
+      fitFailures.failed(model, { thread, kind, instrumentId }, e as Error);
     }
   }
 

@@ -13,6 +13,7 @@ import { STRATEGY_COMPUTE_SAMPLE } from '../engine/status/status-region.js';
 import { runConsumerLoop } from './consumer-loop.js';
 import type { FitKind, Strategy } from '../engine/strategies/strategy.js';
 import { fitModel } from '../engine/strategies/model-fit.js';
+import { FitFailures } from './fit-failures.js';
 
 const MAX_BATCH = 256;
 
@@ -23,6 +24,9 @@ const cfg = plan.config.strategies[index];
 const id = cfg.id ?? cfg.name;
 const factory = strategyFactory(cfg.name);
 const deterministic = plan.config.deterministic;
+const sFitsApplied = { garch: status.slot(`strategy.${id}.garchFitsApplied`), hmm: status.slot(`strategy.${id}.hmmFitsApplied`) };
+const sFitsFailed = { garch: status.slot(`strategy.${id}.garchFitsFailed`), hmm: status.slot(`strategy.${id}.hmmFitsFailed`) };
+const fitFailures = new FitFailures(log);
 const strategy: Strategy = factory.create(cfg.params, {
   strategyId: index + 1,
   instruments: plan.instruments,
@@ -33,12 +37,17 @@ const strategy: Strategy = factory.create(cfg.params, {
   // deterministic replay, here and now, so the model changes at the same bar on every run
   requestFit: deterministic
     ? (kind, instrumentId, x) => {
+        let fit;
         try {
-          applyFit(kind, instrumentId, fitModel(kind, x));
+          fit = fitModel(kind, x);
         } catch (e) {
           // as from the pool: a fit that fails leaves the current model in place
-          log.warn({ kind, instrumentId, err: (e as Error).message }, 'model fit failed; the strategy keeps its current model');
+          status.add(sFitsFailed[kind], 1);
+          fitFailures.failed(`${kind} ${instrumentId}`, { kind, instrumentId }, e as Error);
+          return;
         }
+        applyFit(kind, instrumentId, fit);
+        fitFailures.fitted(`${kind} ${instrumentId}`, { kind, instrumentId });
       }
     : (kind, instrumentId, x) => kit.send({ type: 'fit-request', kind, instrumentId, x }),
 });
@@ -57,7 +66,7 @@ const sPaused = status.slot(`strategy.${id}.paused`);
 const sProcessed = status.slot(`strategy.${id}.processedTs`);
 const sCommitted = status.slot(`strategy.${id}.committedTs`);
 const sIgnored = status.slot(`strategy.${id}.ignoredTrades`);
-const sFitsApplied = { garch: status.slot(`strategy.${id}.garchFitsApplied`), hmm: status.slot(`strategy.${id}.hmmFitsApplied`) };
+
 let ignoredLogged = false;
 
 let paused = false;
