@@ -96,6 +96,19 @@ describe('engine process', () => {
     ws.close();
   });
 
+  it('a signal in a long batch goes to the risk thread when it is made, not when the batch ends', async () => {
+    // 2 ms a tick: 40 ticks sent at once are read in one or two long batches (~80 ms); held to each batch's end,
+    // the median signal would wait ~40 ms for the risk thread, and under 10 ms only the batch's last few
+    const e = await startEngine({ ...publishersOnly(), strategies: [{ name: 'latency-probe', params: { every: 1, delayUs: 2000 } }] });
+    const { ws, errors } = await connect(e.ingestPort);
+    ws.send(pack(Array.from({ length: 40 }, (_, i) => ({ symbol: 'BTCUSDT', price: 60000 + i, qty: 0.01 }))));
+    await e.waitFor('40 signals at risk', async () => (await e.metric('tickring_risk_signals_total')) === 40);
+    const within10ms = await e.metric('tickring_hop_latency_seconds_bucket', { strategy: 'latency-probe', hop: 'strategy_to_risk', le: '0.01' });
+    expect(within10ms).toBeGreaterThanOrEqual(30);
+    expect(errors).toEqual([]);
+    ws.close();
+  });
+
   it('answers malformed frames with an error frame and a counter, and keeps the connection open', async () => {
     const e = await startEngine(publishersOnly());
     const { ws, errors } = await connect(e.ingestPort);
