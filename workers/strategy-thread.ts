@@ -135,8 +135,11 @@ function consume(): void {
         signals++;
         // A signal goes out now, not after the rest of the batch, when the batch has run SIGNAL_HOLD_NS since
         // its start or the last signal sent so: on SCHED_FIFO always (a regime detector's bar closes on every
-        // instrument at once; its signals' wait for the risk thread: p50 214 -> 9-19 us).
-        if (kit.realtime || t1 - sentAt > SIGNAL_HOLD_NS) {
+        // instrument at once; its signals' wait for the risk thread: p50 214 -> 9-19 us). Never in a
+        // deterministic replay: what a batch holds there depends on timing, and a send mid-batch would tell the
+        // risk thread that every tick up to this one's receive time is done while a later tick of the same time
+        // is not.
+        if (kit.realtime || (!deterministic && t1 - sentAt > SIGNAL_HOLD_NS)) {
           publishUpTo(tick.recvTs);
           sentAt = t1;
         }
