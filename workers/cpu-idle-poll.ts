@@ -15,11 +15,12 @@ const QOS_DEVICE = '/dev/cpu_dma_latency';
  * container given the device). Returns how to give it back, and why not where it could not.
  */
 export function holdIdlePoll(): { release: () => void; refused: string | null } {
-  let fd: number;
+  let fd = -1;
   try {
     fd = openSync(QOS_DEVICE, 'w');
     writeSync(fd, new Uint8Array(new Int32Array([0]).buffer));
   } catch (e) {
+    if (fd >= 0) closeSync(fd); // opened but the request not taken: nothing held
     return { release: () => {}, refused: (e as Error).message };
   }
   let held = true;

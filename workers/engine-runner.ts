@@ -96,6 +96,10 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   if (idlePoll?.refused) log.warn({ reason: idlePoll.refused }, 'idle poll refused: idle CPUs halt as usual (give the engine write access to /dev/cpu_dma_latency)');
   else if (idlePoll) log.info('idle poll: idle CPUs poll instead of halting while the engine runs (scheduling.idlePoll)');
   status.set(status.slot('engine.idlePoll'), idlePoll && !idlePoll.refused ? 1 : 0);
+  const releaseIdlePoll = () => {
+    idlePoll?.release();
+    status.set(status.slot('engine.idlePoll'), 0);
+  };
   const clock = new Clock(plan.anchor);
   const ports: RunningEngine['ports'] = { http: null, ingest: null };
   const started = new Set<string>();
@@ -144,17 +148,16 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
   const handOver = (thread: string) => {
     if (classifier && detectorThreads.has(thread) && plan.models.regimeClassifier !== classifier) threads.get(thread)?.send({ type: 'models', regimeClassifier: classifier });
   };
-  const fitFailures = new FitFailures(log);
+  const fitFailures = new FitFailures(log, status);
   async function fit(thread: string, kind: FitKind, instrumentId: number, x: Float64Array): Promise<void> {
-    const model = `${thread} ${kind} ${instrumentId}`;
+    const strategy = thread.slice(strategyThread('').length);
     try {
       const { result, ms } = await models().refit(kind, x);
       threads.get(thread)?.send({ type: 'model', kind, instrumentId, fit: result });
       log.debug({ thread, kind, instrumentId, ms }, 'model fitted');
-      fitFailures.fitted(model, { thread, kind, instrumentId });
+      fitFailures.fitted(strategy, kind, instrumentId);
     } catch (e) {
-      status.add(status.slot(`strategy.${thread.slice(strategyThread('').length)}.${kind}FitsFailed`), 1);
-      fitFailures.failed(model, { thread, kind, instrumentId }, e as Error);
+      fitFailures.failed(strategy, kind, instrumentId, e as Error);
     }
   }
 
@@ -224,8 +227,7 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
     notify = () => {};
     await Promise.all([...threads.values()].map((t) => t.stop({ type: 'stop' }, 1000)));
     await closePool();
-    idlePoll?.release();
-    status.set(status.slot('engine.idlePoll'), 0);
+    releaseIdlePoll();
     throw e;
   }
   notify = () => {};
@@ -254,8 +256,7 @@ export async function startEngine(config: Config, log: Logger, startTimeoutMs = 
     results.push(await threads.get(STORE)!.stop({ type: 'drain' }, left() * 0.85));
     results.push(await threads.get(HTTP)!.stop({ type: 'stop' }, left()));
     await closePool();
-    idlePoll?.release();
-    status.set(status.slot('engine.idlePoll'), 0);
+    releaseIdlePoll();
     return results.every((r) => r === 'clean');
   };
 

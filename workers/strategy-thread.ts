@@ -36,8 +36,7 @@ const id = cfg.id ?? cfg.name;
 const factory = strategyFactory(cfg.name);
 const deterministic = plan.config.deterministic;
 const sFitsApplied = { garch: status.slot(`strategy.${id}.garchFitsApplied`), hmm: status.slot(`strategy.${id}.hmmFitsApplied`) };
-const sFitsFailed = { garch: status.slot(`strategy.${id}.garchFitsFailed`), hmm: status.slot(`strategy.${id}.hmmFitsFailed`) };
-const fitFailures = new FitFailures(log);
+const fitFailures = new FitFailures(log, status);
 const strategy: Strategy = factory.create(cfg.params, {
   strategyId: index + 1,
   instruments: plan.instruments,
@@ -53,12 +52,11 @@ const strategy: Strategy = factory.create(cfg.params, {
           fit = fitModel(kind, x);
         } catch (e) {
           // as from the pool: a fit that fails leaves the current model in place
-          status.add(sFitsFailed[kind], 1);
-          fitFailures.failed(`${kind} ${instrumentId}`, { kind, instrumentId }, e as Error);
+          fitFailures.failed(id, kind, instrumentId, e as Error);
           return;
         }
         applyFit(kind, instrumentId, fit);
-        fitFailures.fitted(`${kind} ${instrumentId}`, { kind, instrumentId });
+        fitFailures.fitted(id, kind, instrumentId);
       }
     : (kind, instrumentId, x) => kit.send({ type: 'fit-request', kind, instrumentId, x }),
 });
@@ -77,7 +75,6 @@ const sPaused = status.slot(`strategy.${id}.paused`);
 const sProcessed = status.slot(`strategy.${id}.processedTs`);
 const sCommitted = status.slot(`strategy.${id}.committedTs`);
 const sIgnored = status.slot(`strategy.${id}.ignoredTrades`);
-
 let ignoredLogged = false;
 
 let paused = false;
